@@ -1,0 +1,111 @@
+package pipeline
+
+import (
+	"fmt"
+
+	"github.com/vocal-dev/vocal/lexicons"
+	"github.com/vocal-dev/vocal/segment"
+	"github.com/vocal-dev/vocal/sentiment"
+	"github.com/vocal-dev/vocal/topics"
+)
+
+// Analysis is the tagging result of one text (the output record minus id,
+// text and passthrough fields).
+type Analysis struct {
+	Lang      string           `json:"lang"`
+	Sentiment SentimentOut     `json:"sentiment"`
+	Topics    []topics.Mention `json:"topics"`
+	Risk      topics.Risk      `json:"risk"`
+}
+
+// SentimentOut is the document sentiment with the terms that fired.
+type SentimentOut struct {
+	Label    string     `json:"label"`
+	Score    float64    `json:"score"`
+	Evidence []Evidence `json:"evidence"`
+}
+
+// Evidence is one sentiment term that fired: the original text of its span,
+// the lexicon term, its contribution after modifiers, and rune offsets.
+type Evidence struct {
+	Text  string  `json:"text"`
+	Term  string  `json:"term"`
+	Value float64 `json:"value"`
+	Start int     `json:"start"`
+	End   int     `json:"end"`
+}
+
+// Analyzer is the tag stage: segment, sentiment, topics and risk. It is pure
+// and safe for concurrent use; build one per process (the gse dictionary is
+// large).
+type Analyzer struct {
+	Lexicons *lexicons.Set
+	seg      *segment.Segmenter
+	scorer   *sentiment.Scorer
+	topics   *topics.Tagger
+	risk     *topics.RiskTagger
+}
+
+// NewAnalyzer builds the tag stage from a lexicon set.
+func NewAnalyzer(set *lexicons.Set, opts ...sentiment.Option) (*Analyzer, error) {
+	var connectives, leadOnly []string
+	for _, m := range set.Modifiers {
+		if m.Kind != lexicons.Contrast && m.Kind != lexicons.Concession {
+			continue
+		}
+		if ambiguousConnective[m.Term] {
+			leadOnly = append(leadOnly, m.Term)
+		} else {
+			connectives = append(connectives, m.Term)
+		}
+	}
+	seg, err := segment.New(segment.Config{UserDict: set.UserDict, Connectives: connectives, LeadOnly: leadOnly})
+	if err != nil {
+		return nil, err
+	}
+	scorer := sentiment.New(seg, set, opts...)
+	tt, err := topics.New(seg, scorer, set.Taxonomy)
+	if err != nil {
+		return nil, fmt.Errorf("taxonomy: %w", err)
+	}
+	return &Analyzer{Lexicons: set, seg: seg, scorer: scorer, topics: tt, risk: topics.NewRisk(seg, set.Risk)}, nil
+}
+
+// ambiguousConnective are connectives that also have a plain meaning inside a
+// clause (这就是我要的, 结果很好); they only open a clause after punctuation.
+var ambiguousConnective = map[string]bool{"就是": true, "只是": true, "结果": true, "却": true, "而": true,
+	"yet": true, "though": true, "except": true, "still": true, "其实": true}
+
+// Segmenter exposes the shared segmenter (for tokens and the index analyzer).
+func (a *Analyzer) Segmenter() *segment.Segmenter { return a.seg }
+
+// TopicKeys lists the taxonomy's topic keys.
+func (a *Analyzer) TopicKeys() []string { return a.topics.Keys() }
+
+// Analyze tags one text.
+func (a *Analyzer) Analyze(text string) Analysis {
+	doc := a.seg.Segment(text)
+	sent := a.scorer.Score(doc)
+	out := Analysis{
+		Lang:      doc.Lang,
+		Sentiment: SentimentOut{Label: sent.Label, Score: sent.Score, Evidence: make([]Evidence, 0, len(sent.Hits))},
+		Topics:    a.topics.Tag(doc, sent),
+		Risk:      a.risk.Tag(doc, sent),
+	}
+	orig := []rune(doc.Original)
+	for _, h := range sent.Hits {
+		out.Sentiment.Evidence = append(out.Sentiment.Evidence, Evidence{Text: string(orig[h.Start:h.End]), Term: h.Term,
+			Value: float64(int(h.Value*1000)) / 1000, Start: h.Start, End: h.End})
+	}
+	return out
+}
+
+// Process implements the tag stage for the runner: it fills r.Out unless the
+// record was already rejected.
+func (a *Analyzer) Process(r *Record) {
+	if r.Err != nil {
+		return
+	}
+	out := a.Analyze(r.Text)
+	r.Out = &out
+}

@@ -1,0 +1,233 @@
+package pipeline
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"unicode/utf8"
+
+	"golang.org/x/text/encoding/simplifiedchinese"
+	"golang.org/x/text/transform"
+)
+
+// Source yields records one at a time. Next blocks until a record is ready,
+// returns io.EOF at the end, and any other error for an unrecoverable fault
+// (malformed rows are returned as records carrying Err, not as errors).
+// A Source is used from one goroutine.
+type Source interface {
+	Next(ctx context.Context) (*Record, error)
+	Close() error
+}
+
+// InputConfig says how to read input files.
+type InputConfig struct {
+	IDField      string `yaml:"id_field"`
+	TextField    string `yaml:"text_field"`
+	Format       string `yaml:"format"`   // auto (by extension), jsonl, csv
+	Encoding     string `yaml:"encoding"` // auto, utf-8, gbk, gb18030
+	MaxLineBytes int    `yaml:"max_line_bytes"`
+}
+
+// DefaultInputConfig returns the defaults of DESIGN.md.
+func DefaultInputConfig() InputConfig {
+	return InputConfig{IDField: "id", TextField: "text", Format: "auto", Encoding: "auto", MaxLineBytes: 16 << 20}
+}
+
+// Validate checks the configuration.
+func (c InputConfig) Validate() error {
+	switch c.Format {
+	case "auto", "jsonl", "csv":
+	default:
+		return fmt.Errorf("input format %q: want auto, jsonl or csv", c.Format)
+	}
+	switch strings.ToLower(c.Encoding) {
+	case "auto", "utf-8", "utf8", "gbk", "gb18030":
+	default:
+		return fmt.Errorf("input encoding %q: want auto, utf-8, gbk or gb18030", c.Encoding)
+	}
+	if c.IDField == "" || c.TextField == "" {
+		return errors.New("id and text field names must not be empty")
+	}
+	if c.MaxLineBytes < 1024 {
+		return fmt.Errorf("max line bytes %d: want at least 1024", c.MaxLineBytes)
+	}
+	return nil
+}
+
+// InputStat reports what was read from one input.
+type InputStat struct {
+	Path     string `json:"path"`
+	Format   string `json:"format"`
+	Encoding string `json:"encoding"`
+	Read     int64  `json:"read"`
+	Rejected int64  `json:"rejected"`
+}
+
+// Inputs reads several files (or "-" for stdin) one after another.
+type Inputs struct {
+	paths []string
+	cfg   InputConfig
+	cur   Source
+	idx   int
+	Stats []*InputStat
+}
+
+// OpenInputs prepares to read paths in order; files are opened lazily.
+func OpenInputs(paths []string, cfg InputConfig) (*Inputs, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	if len(paths) == 0 {
+		paths = []string{"-"}
+	}
+	return &Inputs{paths: paths, cfg: cfg}, nil
+}
+
+// Next implements Source.
+func (in *Inputs) Next(ctx context.Context) (*Record, error) {
+	for {
+		if in.cur == nil {
+			if in.idx >= len(in.paths) {
+				return nil, io.EOF
+			}
+			src, err := in.open(in.paths[in.idx])
+			if err != nil {
+				return nil, err
+			}
+			in.cur = src
+			in.idx++
+		}
+		rec, err := in.cur.Next(ctx)
+		if err == io.EOF {
+			if err := in.cur.Close(); err != nil {
+				return nil, err
+			}
+			in.cur = nil
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		st := in.Stats[len(in.Stats)-1]
+		st.Read++
+		if rec.Err != nil {
+			st.Rejected++
+		}
+		return rec, nil
+	}
+}
+
+// Close implements Source.
+func (in *Inputs) Close() error {
+	if in.cur != nil {
+		return in.cur.Close()
+	}
+	return nil
+}
+
+func (in *Inputs) open(path string) (Source, error) {
+	var rc io.ReadCloser = io.NopCloser(os.Stdin)
+	name := "<stdin>"
+	if path != "-" {
+		f, err := os.Open(path)
+		if err != nil {
+			return nil, fmt.Errorf("open input: %w", err)
+		}
+		rc, name = f, path
+	}
+	format := in.cfg.Format
+	if format == "auto" {
+		format = "jsonl"
+		if strings.EqualFold(filepath.Ext(path), ".csv") {
+			format = "csv"
+		}
+	}
+	br, enc, err := decodeInput(rc, in.cfg.Encoding)
+	if err != nil {
+		rc.Close()
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
+	in.Stats = append(in.Stats, &InputStat{Path: name, Format: format, Encoding: enc})
+	if format == "csv" {
+		return newCSVSource(name, br, rc, in.cfg)
+	}
+	return newJSONLSource(name, br, rc, in.cfg), nil
+}
+
+// decodeInput sniffs the encoding (a UTF-8 BOM, valid UTF-8, else GB18030,
+// which covers GBK) unless enc names one, and returns a UTF-8 reader.
+func decodeInput(r io.Reader, enc string) (*bufio.Reader, string, error) {
+	br := bufio.NewReaderSize(r, 64<<10)
+	enc = strings.ToLower(enc)
+	if enc == "auto" {
+		head, err := br.Peek(64 << 10)
+		if err != nil && err != io.EOF && !errors.Is(err, bufio.ErrBufferFull) {
+			return nil, "", err
+		}
+		switch {
+		case len(head) >= 3 && head[0] == 0xEF && head[1] == 0xBB && head[2] == 0xBF:
+			enc = "utf-8-bom"
+		case validUTF8Prefix(head, err == nil):
+			enc = "utf-8"
+		default:
+			enc = "gb18030"
+		}
+	}
+	switch enc {
+	case "utf-8-bom":
+		br.Discard(3)
+		return br, enc, nil
+	case "utf-8", "utf8":
+		if head, _ := br.Peek(3); len(head) == 3 && head[0] == 0xEF && head[1] == 0xBB && head[2] == 0xBF {
+			br.Discard(3)
+		}
+		return br, "utf-8", nil
+	case "gbk", "gb18030":
+		// GB18030 is a superset of GBK; one decoder serves both.
+		return bufio.NewReaderSize(transform.NewReader(br, simplifiedchinese.GB18030.NewDecoder()), 64<<10), enc, nil
+	}
+	return nil, "", fmt.Errorf("unknown encoding %q", enc)
+}
+
+// validUTF8Prefix reports whether b is valid UTF-8, allowing a rune cut off at
+// the end of a partial read.
+func validUTF8Prefix(b []byte, truncated bool) bool {
+	if truncated {
+		for k := 0; k < utf8.UTFMax && len(b) > 0 && !utf8.Valid(b); k++ {
+			b = b[:len(b)-1]
+		}
+	}
+	return utf8.Valid(b)
+}
+
+// readLine reads one line without its newline. A line longer than max is
+// consumed and reported with tooLong, holding only its first max bytes.
+func readLine(br *bufio.Reader, max int) (line []byte, tooLong bool, err error) {
+	for {
+		frag, err := br.ReadSlice('\n')
+		if len(line)+len(frag) <= max {
+			line = append(line, frag...)
+		} else {
+			tooLong = true
+		}
+		if err == bufio.ErrBufferFull {
+			continue
+		}
+		if err == io.EOF && (len(line) > 0 || tooLong) {
+			err = nil
+		}
+		return trimEOL(line), tooLong, err
+	}
+}
+
+func trimEOL(b []byte) []byte {
+	for len(b) > 0 && (b[len(b)-1] == '\n' || b[len(b)-1] == '\r') {
+		b = b[:len(b)-1]
+	}
+	return b
+}

@@ -1,0 +1,107 @@
+package pipeline
+
+import (
+	"bufio"
+	"context"
+	"encoding/csv"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"regexp"
+	"strings"
+)
+
+type csvSource struct {
+	name   string
+	r      *csv.Reader
+	closer io.Closer
+	cfg    InputConfig
+	header []string
+}
+
+func newCSVSource(name string, br *bufio.Reader, c io.Closer, cfg InputConfig) (*csvSource, error) {
+	r := csv.NewReader(br)
+	r.FieldsPerRecord = -1
+	r.LazyQuotes = true
+	header, err := r.Read()
+	if err == io.EOF {
+		header = nil
+	} else if err != nil {
+		c.Close()
+		return nil, fmt.Errorf("%s:1: CSV header: %w", name, err)
+	}
+	for i := range header {
+		header[i] = strings.TrimSpace(header[i])
+	}
+	s := &csvSource{name: name, r: r, closer: c, cfg: cfg, header: header}
+	if header != nil && !contains(header, cfg.TextField) {
+		c.Close()
+		return nil, fmt.Errorf("%s:1: CSV header has no text column %q (use --text-field)", name, cfg.TextField)
+	}
+	return s, nil
+}
+
+func contains(xs []string, x string) bool {
+	for _, y := range xs {
+		if y == x {
+			return true
+		}
+	}
+	return false
+}
+
+func (s *csvSource) Close() error { return s.closer.Close() }
+
+func (s *csvSource) Next(ctx context.Context) (*Record, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	if s.header == nil {
+		return nil, io.EOF
+	}
+	row, err := s.r.Read()
+	if err == io.EOF {
+		return nil, io.EOF
+	}
+	line, _ := s.r.FieldPos(0)
+	rec := &Record{Source: s.name, Line: line, Raw: clip([]byte(strings.Join(row, ",")))}
+	var pe *csv.ParseError
+	switch {
+	case errors.As(err, &pe):
+		rec.Line = pe.StartLine
+		rec.Err = reject(s.name, pe.StartLine, "", "malformed CSV: %v", pe.Err)
+		return rec, nil
+	case err != nil:
+		return nil, fmt.Errorf("%s:%d: read: %w", s.name, line, err)
+	case len(row) != len(s.header):
+		rec.Err = reject(s.name, line, "", "row has %d columns, header has %d", len(row), len(s.header))
+		return rec, nil
+	}
+	fields := make([]Field, len(row))
+	for i, v := range row {
+		if s.header[i] == s.cfg.TextField || s.header[i] == s.cfg.IDField {
+			b, _ := json.Marshal(v)
+			fields[i] = Field{Name: s.header[i], Value: b}
+			continue
+		}
+		fields[i] = Field{Name: s.header[i], Value: csvValue(v)}
+	}
+	rec.Err = fill(rec, fields, s.cfg)
+	return rec, nil
+}
+
+var csvNumber = regexp.MustCompile(`^-?(0|[1-9][0-9]{0,17})(\.[0-9]+)?$`)
+
+// csvValue types a CSV cell: empty is null, plain decimal numbers (no leading
+// zeros, so codes like 00123 stay text) are numbers, the rest are strings.
+func csvValue(v string) json.RawMessage {
+	switch {
+	case v == "":
+		return json.RawMessage("null")
+	case csvNumber.MatchString(v):
+		return json.RawMessage(v)
+	}
+	b, _ := json.Marshal(v)
+	return b
+}

@@ -1,0 +1,125 @@
+package segment
+
+import "unicode"
+
+// isBoundary reports whether normalized rune r ends a clause.
+func isBoundary(rs []rune, i int) bool {
+	switch rs[i] {
+	case ',', '!', '?', ';', '~', '\n', '。', '…', '|':
+		return true
+	case '.':
+		// 10.5 and v2.1 are numbers, not clause ends.
+		return !(i > 0 && i+1 < len(rs) && unicode.IsDigit(rs[i-1]) && unicode.IsDigit(rs[i+1]))
+	case ' ', '\t':
+		// a space between two Han characters separates clauses in Chinese reviews
+		return i > 0 && unicode.Is(unicode.Han, rs[i-1]) && nextNonSpaceIsHan(rs, i)
+	}
+	return false
+}
+
+func nextNonSpaceIsHan(rs []rune, i int) bool {
+	for ; i < len(rs); i++ {
+		if !unicode.IsSpace(rs[i]) {
+			return unicode.Is(unicode.Han, rs[i])
+		}
+	}
+	return false
+}
+
+// clauses splits the normalized text at punctuation, then before connectives.
+func (d *Doc) clauses(s *Segmenter) {
+	rs := d.Norm.Runes
+	var spans []Clause
+	start := 0
+	for i := 0; i < len(rs); {
+		if !isBoundary(rs, i) {
+			i++
+			continue
+		}
+		j, question := i, false
+		for j < len(rs) && (isBoundary(rs, j) || unicode.IsSpace(rs[j])) {
+			question = question || rs[j] == '?'
+			j++
+		}
+		if hasContent(rs[start:i]) {
+			spans = append(spans, Clause{Start: start, End: j, Question: question})
+		} else if len(spans) > 0 {
+			spans[len(spans)-1].End = j
+			spans[len(spans)-1].Question = spans[len(spans)-1].Question || question
+		}
+		start, i = j, j
+	}
+	if start < len(rs) && hasContent(rs[start:]) {
+		spans = append(spans, Clause{Start: start, End: len(rs)})
+	} else if len(spans) > 0 {
+		spans[len(spans)-1].End = len(rs)
+	}
+	d.Clauses = d.splitConnectives(s, spans)
+}
+
+func hasContent(rs []rune) bool {
+	for _, r := range rs {
+		if !unicode.IsSpace(r) && !unicode.IsPunct(r) {
+			return true
+		}
+	}
+	return false
+}
+
+func (d *Doc) splitConnectives(s *Segmenter, spans []Clause) []Clause {
+	matches := s.connectives.Find(d)
+	if len(matches) == 0 {
+		return spans
+	}
+	out := make([]Clause, 0, len(spans)+len(matches))
+	m := 0
+	for _, c := range spans {
+		for m < len(matches) && matches[m].Start < c.Start {
+			m++
+		}
+		for ; m < len(matches) && matches[m].End <= c.End; m++ {
+			mt := matches[m]
+			term := string(d.Norm.Runes[mt.Start:mt.End])
+			if !hasContent(d.Norm.Runes[c.Start:mt.Start]) {
+				c.Lead = term
+				continue
+			}
+			if s.leadOnly[term] || (term == "但" && mt.Start > 0 && d.Norm.Runes[mt.Start-1] == '不') {
+				continue
+			}
+			out = append(out, Clause{Start: c.Start, End: mt.Start, Lead: c.Lead})
+			c = Clause{Start: mt.Start, End: c.End, Lead: term, Question: c.Question}
+		}
+		out = append(out, c)
+	}
+	return out
+}
+
+// detectLang decides the language from Han characters and Latin words: each
+// Latin word counts as two Han characters; a script with under a fifth of the
+// weight is ignored.
+func detectLang(d *Doc) string {
+	han, latin := 0, 0
+	for _, t := range d.Tokens {
+		if t.Kind != Word {
+			continue
+		}
+		for _, r := range t.Text {
+			if unicode.Is(unicode.Han, r) {
+				han++
+			} else if r < 0x80 && unicode.IsLetter(r) {
+				latin += 2
+				break
+			}
+		}
+	}
+	switch total := han + latin; {
+	case total == 0:
+		return LangUnd
+	case han*5 < total:
+		return LangEn
+	case latin*5 < total:
+		return LangZh
+	}
+	return LangMixed
+}

@@ -1,0 +1,295 @@
+package sentiment
+
+import (
+	"math"
+
+	"github.com/vocal-dev/vocal/lexicons"
+	"github.com/vocal-dev/vocal/segment"
+)
+
+// Labels.
+const (
+	Positive = "positive"
+	Negative = "negative"
+	Neutral  = "neutral"
+)
+
+// Hit is a sentiment term that fired: its lexicon weight, the value it added
+// after modifiers, and its span (original rune offsets Start/End, normalized
+// NStart/NEnd).
+type Hit struct {
+	Term      string   `json:"term"`
+	Weight    float64  `json:"weight"`
+	Value     float64  `json:"value"`
+	Modifiers []string `json:"modifiers,omitempty"`
+	Start     int      `json:"start"`
+	End       int      `json:"end"`
+	Clause    int      `json:"-"`
+	NStart    int      `json:"-"`
+	NEnd      int      `json:"-"`
+}
+
+// Marker is a modifier found in the text (negator, hypothetical, event, ...),
+// exposed so that risk and topic taggers share one matching pass.
+type Marker struct {
+	Kind         lexicons.ModifierKind
+	Term         string
+	NStart, NEnd int
+	Clause       int
+}
+
+// Result is the sentiment of one document.
+type Result struct {
+	Label string
+	Score float64 // document score in [-1, 1]
+	Hits  []Hit
+	// Clauses holds each clause's own score in [-1, 1] (no contrast weighting)
+	// and whether any term fired in it, indexed like Doc.Clauses.
+	Clauses []ClauseScore
+	Markers []Marker
+}
+
+// ClauseScore is the sentiment of one clause.
+type ClauseScore struct {
+	Score  float64
+	Raw    float64
+	Weight float64
+	Fired  bool
+}
+
+// Scorer scores documents. Build with New; safe for concurrent use.
+type Scorer struct {
+	matcher   *segment.Matcher
+	entries   []entry
+	threshold float64
+}
+
+type entry struct {
+	term   string
+	kind   lexicons.ModifierKind // "" for a sentiment term
+	weight float64
+}
+
+// Option tunes a Scorer.
+type Option func(*Scorer)
+
+// WithNeutralBand sets the half-width of the band around 0 labelled neutral
+// (default 0.1).
+func WithNeutralBand(b float64) Option { return func(s *Scorer) { s.threshold = b } }
+
+// New builds a scorer from the sentiment terms and modifiers of set.
+func New(seg *segment.Segmenter, set *lexicons.Set, opts ...Option) *Scorer {
+	s := &Scorer{threshold: 0.1}
+	for _, o := range opts {
+		o(s)
+	}
+	terms := make([]string, 0, len(set.Sentiment)+len(set.Modifiers))
+	for _, e := range set.Sentiment {
+		s.entries = append(s.entries, entry{term: e.Term, weight: e.Weight})
+		terms = append(terms, e.Term)
+	}
+	for _, m := range set.Modifiers {
+		s.entries = append(s.entries, entry{term: m.Term, kind: m.Kind, weight: m.Weight})
+		terms = append(terms, m.Term)
+	}
+	s.matcher = seg.NewMatcher(terms)
+	return s
+}
+
+// Scope limits, in tokens between a modifier and the term it changes.
+const (
+	modifierScope = 3
+	alpha         = 15.0 // normalization constant: score = raw / sqrt(raw^2 + alpha)
+	emphasis      = 1.3  // folded repeats (好好好好) and exclamations
+	questionDamp  = 0.3  // plain questions carry little attitude
+	weakNegation  = 0.5  // 不是很好 / not very good: negation across an intensifier
+)
+
+// normalize squashes a raw sum into [-1, 1] as VADER does.
+func normalize(raw float64) float64 {
+	if raw == 0 {
+		return 0
+	}
+	return raw / math.Sqrt(raw*raw+alpha)
+}
+
+type pending struct {
+	negs      int
+	negMult   float64
+	degree    float64
+	degreeNeg bool // an intensifier came after the negator
+	lastEnd   int
+	mods      []string
+}
+
+func (p *pending) reset() { *p = pending{degree: 1, lastEnd: -1} }
+
+// Score scores a segmented document.
+func (s *Scorer) Score(d *segment.Doc) Result {
+	res := Result{Clauses: make([]ClauseScore, len(d.Clauses))}
+	matches := s.matcher.Find(d)
+	rs := d.Norm.Runes
+	ci := 0
+	var p pending
+	p.reset()
+	rhetorical := make([]float64, len(d.Clauses))
+	for _, m := range matches {
+		for ci < len(d.Clauses) && m.Start >= d.Clauses[ci].End {
+			ci++
+			p.reset()
+		}
+		if ci >= len(d.Clauses) || m.Start < d.Clauses[ci].Start {
+			continue
+		}
+		e := s.entries[m.ID]
+		if p.lastEnd >= 0 && d.TokensBetween(p.lastEnd, m.Start) > modifierScope {
+			p.reset()
+		}
+		if e.kind != "" {
+			res.Markers = append(res.Markers, Marker{Kind: e.kind, Term: e.term, NStart: m.Start, NEnd: m.End, Clause: ci})
+		}
+		switch e.kind {
+		case lexicons.Negator:
+			if p.negs == 0 {
+				p.negMult = e.weight
+			}
+			p.negs++
+			p.lastEnd = m.End
+			p.mods = append(p.mods, e.term)
+			continue
+		case lexicons.Intensifier, lexicons.Diminisher:
+			p.degree *= e.weight
+			p.degreeNeg = p.degreeNeg || (p.negs > 0 && e.kind == lexicons.Intensifier)
+			p.lastEnd = m.End
+			p.mods = append(p.mods, e.term)
+			continue
+		case lexicons.Rhetorical:
+			if rhetorical[ci] == 0 {
+				rhetorical[ci] = e.weight
+			}
+		}
+		if e.kind != "" {
+			continue
+		}
+		if e.weight == 0 { // blocker
+			continue
+		}
+		v := e.weight * p.degree
+		if emphasized(d, m) {
+			v *= emphasis
+		}
+		if p.negs%2 == 1 {
+			if p.degreeNeg {
+				v = -e.weight * weakNegation
+			} else {
+				v *= p.negMult
+			}
+		}
+		if e.weight > 0 && quoted(rs, m) {
+			v = -math.Abs(v) // scare quotes: 真是太"好用"了
+		}
+		start, end := d.Span(m.Start, m.End)
+		res.Hits = append(res.Hits, Hit{Term: e.term, Weight: e.weight, Value: v, Modifiers: p.mods,
+			Start: start, End: end, Clause: ci, NStart: m.Start, NEnd: m.End})
+		res.Clauses[ci].Raw += v
+		res.Clauses[ci].Fired = true
+		p.reset()
+	}
+	s.finish(d, &res, rhetorical)
+	return res
+}
+
+func emphasized(d *segment.Doc, m segment.Match) bool {
+	for k := m.Start; k < m.End; k++ {
+		if d.Norm.Emph[k] {
+			return true
+		}
+	}
+	return false
+}
+
+func quoted(rs []rune, m segment.Match) bool {
+	if m.Start == 0 || m.End >= len(rs) {
+		return false
+	}
+	q := rs[m.Start-1]
+	return (q == '"' || q == '\'') && rs[m.End] == q
+}
+
+// finish applies clause-level rules (questions, rhetoric, exclamation,
+// contrast and concession weights) and sums the document score.
+func (s *Scorer) finish(d *segment.Doc, res *Result, rhetorical []float64) {
+	contrast, concession := s.connectiveWeights()
+	for i, c := range d.Clauses {
+		cs := &res.Clauses[i]
+		cs.Weight = 1
+		switch {
+		case c.Question && rhetorical[i] != 0:
+			if cs.Raw > 0 || !cs.Fired {
+				cs.Raw = -math.Abs(cs.Raw) + rhetorical[i]
+				cs.Fired = true
+			}
+		case c.Question:
+			cs.Raw *= questionDamp
+		case exclaimed(d, c):
+			cs.Raw *= emphasis
+		}
+		cs.Score = normalize(cs.Raw)
+		if w, ok := contrast[c.Lead]; ok && w > 0 {
+			for k := 0; k < i; k++ {
+				res.Clauses[k].Weight /= w
+			}
+			cs.Weight *= w
+		}
+		if w, ok := concession[c.Lead]; ok {
+			cs.Weight *= w
+		}
+	}
+	raw := 0.0
+	for _, cs := range res.Clauses {
+		raw += cs.Raw * cs.Weight
+	}
+	res.Score = round(normalize(raw))
+	res.Label = s.label(res.Score)
+}
+
+func (s *Scorer) label(score float64) string {
+	switch {
+	case score >= s.threshold:
+		return Positive
+	case score <= -s.threshold:
+		return Negative
+	}
+	return Neutral
+}
+
+// LabelOf maps a clause or aspect score to a label with the scorer's band.
+func (s *Scorer) LabelOf(score float64) string { return s.label(score) }
+
+func (s *Scorer) connectiveWeights() (contrast, concession map[string]float64) {
+	contrast, concession = map[string]float64{}, map[string]float64{}
+	for _, e := range s.entries {
+		switch e.kind {
+		case lexicons.Contrast:
+			contrast[e.term] = e.weight
+		case lexicons.Concession:
+			concession[e.term] = e.weight
+		}
+	}
+	return contrast, concession
+}
+
+func exclaimed(d *segment.Doc, c segment.Clause) bool {
+	for k := c.End - 1; k >= c.Start; k-- {
+		switch d.Norm.Runes[k] {
+		case '!':
+			return true
+		case ' ', '~':
+			continue
+		}
+		return false
+	}
+	return false
+}
+
+func round(x float64) float64 { return math.Round(x*1000) / 1000 }
