@@ -16,14 +16,16 @@ type Taxonomy struct {
 }
 
 // Topic is one taxonomy entry: literal cues (zh, en or mixed; an English cue
-// ending in '*' matches as a prefix), RE2 patterns for implicit mentions, and
-// excluded look-alikes that must not count.
+// ending in '*' matches as a prefix), RE2 patterns for implicit mentions,
+// excluded look-alikes that must not count, and risk categories whose hits
+// imply the topic (a charger that catches fire is a function defect).
 type Topic struct {
-	Key      string            `yaml:"key"`
-	Label    map[string]string `yaml:"label"`
-	Cues     []string          `yaml:"cues"`
-	Patterns []string          `yaml:"patterns"`
-	Exclude  []string          `yaml:"exclude"`
+	Key            string            `yaml:"key"`
+	Label          map[string]string `yaml:"label"`
+	Cues           []string          `yaml:"cues"`
+	Patterns       []string          `yaml:"patterns"`
+	Exclude        []string          `yaml:"exclude"`
+	RiskCategories []string          `yaml:"risk_categories"`
 }
 
 // ParseTaxonomy parses and validates a taxonomy file: unique non-empty keys,
@@ -47,6 +49,11 @@ func ParseTaxonomy(name string, raw []byte) (*Taxonomy, error) {
 			return nil, fmt.Errorf("%s: topic %q defined twice", name, tp.Key)
 		}
 		seen[tp.Key] = true
+		for _, c := range tp.RiskCategories {
+			if !validCategory(c) {
+				return nil, fmt.Errorf("%s: topic %q: unknown risk category %q", name, tp.Key, c)
+			}
+		}
 		if len(tp.Cues)+len(tp.Patterns) == 0 {
 			return nil, fmt.Errorf("%s: topic %q has no cues or patterns", name, tp.Key)
 		}

@@ -68,7 +68,11 @@ func NewAnalyzer(set *lexicons.Set, opts ...sentiment.Option) (*Analyzer, error)
 	if err != nil {
 		return nil, fmt.Errorf("taxonomy: %w", err)
 	}
-	return &Analyzer{Lexicons: set, seg: seg, scorer: scorer, topics: tt, risk: topics.NewRisk(seg, set.Risk)}, nil
+	rt, err := topics.NewRisk(seg, set.Risk)
+	if err != nil {
+		return nil, err
+	}
+	return &Analyzer{Lexicons: set, seg: seg, scorer: scorer, topics: tt, risk: rt}, nil
 }
 
 // ambiguousConnective are connectives that also have a plain meaning inside a
@@ -86,11 +90,12 @@ func (a *Analyzer) TopicKeys() []string { return a.topics.Keys() }
 func (a *Analyzer) Analyze(text string) Analysis {
 	doc := a.seg.Segment(text)
 	sent := a.scorer.Score(doc)
+	risk := a.risk.Tag(doc, sent)
 	out := Analysis{
 		Lang:      doc.Lang,
 		Sentiment: SentimentOut{Label: sent.Label, Score: sent.Score, Evidence: make([]Evidence, 0, len(sent.Hits))},
-		Topics:    a.topics.Tag(doc, sent),
-		Risk:      a.risk.Tag(doc, sent),
+		Topics:    a.topics.Tag(doc, sent, risk),
+		Risk:      risk,
 	}
 	orig := []rune(doc.Original)
 	for _, h := range sent.Hits {

@@ -2,6 +2,7 @@ package segment
 
 import (
 	"strings"
+	"unicode/utf8"
 
 	ahocorasick "github.com/petar-dambovaliev/aho-corasick"
 )
@@ -22,6 +23,34 @@ type Matcher struct {
 	ac    ahocorasick.AhoCorasick
 	pats  []pattern
 	empty bool
+	align *alignment
+}
+
+// alignment holds the glue allowed around a Han match that does not fall on
+// gse word boundaries.
+type alignment struct {
+	prefixes map[string]bool
+	suffixes map[string]bool
+}
+
+// MatcherOption tunes NewMatcher.
+type MatcherOption func(*Matcher)
+
+// AlignToWords makes Han matches respect word boundaries: a match that starts
+// or ends inside a gse word is kept only when the rest of that word is glue,
+// a listed prefix before it (很 in 很好, 不 in 不错) or a listed suffix after it
+// (了, 的, 啊). This keeps 服了 out of 客服了 and 小 out of 小时.
+func AlignToWords(prefixes, suffixes []string) MatcherOption {
+	return func(m *Matcher) {
+		a := &alignment{prefixes: map[string]bool{}, suffixes: map[string]bool{}}
+		for _, p := range prefixes {
+			a.prefixes[p] = true
+		}
+		for _, s := range suffixes {
+			a.suffixes[s] = true
+		}
+		m.align = a
+	}
 }
 
 type pattern struct {
@@ -30,53 +59,90 @@ type pattern struct {
 }
 
 // NewMatcher builds a matcher for terms, normalized like text. When two terms
-// normalize alike, the later one wins.
-func (s *Segmenter) NewMatcher(terms []string) *Matcher {
+// normalize alike, one already in normalized form wins over one that is not
+// (好 over 好好好, which folds to 好); otherwise the later one wins.
+func (s *Segmenter) NewMatcher(terms []string, opts ...MatcherOption) *Matcher {
 	index := map[string]int{}
+	canonical := map[string]bool{}
 	var keys []string
 	var pats []pattern
 	for id, raw := range terms {
 		prefix := len(raw) > 1 && strings.HasSuffix(raw, "*")
-		term := s.Normalize(strings.TrimSuffix(raw, "*"))
-		if strings.TrimSpace(term) == "" {
+		raw = strings.TrimSuffix(raw, "*")
+		term := s.Normalize(raw)
+		if strings.TrimSpace(term) == "" || utf8.RuneCountInString(term) < utf8.RuneCountInString(strings.TrimSpace(raw)) {
+			// empty, or shortened by repeat folding (好好好 -> 好): text repeats
+			// fold the same way and count as emphasis, so the entry would
+			// only shadow the plain word.
 			continue
 		}
 		first, last := rune(term[0]), rune(term[len(term)-1])
 		p := pattern{id: id, wordStart: isASCIIAlnum(first), wordEnd: isASCIIAlnum(last) && !prefix}
+		isCanon := strings.ToLower(strings.TrimSpace(raw)) == term
 		if k, ok := index[term]; ok {
-			pats[k] = p
+			if isCanon || !canonical[term] {
+				pats[k] = p
+				canonical[term] = canonical[term] || isCanon
+			}
 			continue
 		}
+		canonical[term] = isCanon
 		index[term] = len(keys)
 		keys = append(keys, term)
 		pats = append(pats, p)
 	}
 	b := ahocorasick.NewAhoCorasickBuilder(ahocorasick.Opts{MatchKind: ahocorasick.LeftMostLongestMatch, DFA: true})
-	return &Matcher{ac: b.Build(keys), pats: pats, empty: len(keys) == 0}
+	m := &Matcher{ac: b.Build(keys), pats: pats, empty: len(keys) == 0}
+	for _, o := range opts {
+		o(m)
+	}
+	return m
 }
 
 func isASCIIAlnum(r rune) bool {
 	return r < 0x80 && (r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9')
 }
 
-// Find returns the matches in d in text order.
+// Find returns the non-overlapping matches in d in text order.
 func (m *Matcher) Find(d *Doc) []Match {
 	if m.empty || len(d.normStr) == 0 {
 		return nil
 	}
 	var out []Match
 	rs := d.Norm.Runes
+	// The iterator resumes one byte after each match's start, so it also
+	// yields matches overlapping an accepted one: skip those.
+	taken := 0
 	it := m.ac.Iter(d.normStr)
 	for next := it.Next(); next != nil; next = it.Next() {
 		p := m.pats[next.Pattern()]
 		start, end := d.RuneIndex(next.Start()), d.RuneIndex(next.End())
-		if p.wordStart && start > 0 && isASCIIAlnum(rs[start-1]) {
-			continue
+		switch {
+		case start < taken:
+		case p.wordStart && start > 0 && isASCIIAlnum(rs[start-1]):
+		case p.wordEnd && end < len(rs) && isASCIIAlnum(rs[end]):
+		case m.align != nil && !m.align.ok(d, start, end):
+		default:
+			out = append(out, Match{ID: p.id, Start: start, End: end})
+			taken = end
 		}
-		if p.wordEnd && end < len(rs) && isASCIIAlnum(rs[end]) {
-			continue
-		}
-		out = append(out, Match{ID: p.id, Start: start, End: end})
 	}
 	return out
+}
+
+// ok reports whether the match [start, end) sits on word boundaries, up to glue.
+func (a *alignment) ok(d *Doc, start, end int) bool {
+	if ti := d.TokenIndex(start); ti >= 0 {
+		t := d.Tokens[ti]
+		if t.NStart < start && t.Kind == Word && !a.prefixes[string(d.Norm.Runes[t.NStart:start])] {
+			return false
+		}
+	}
+	if ti := d.TokenIndex(end - 1); ti >= 0 {
+		t := d.Tokens[ti]
+		if t.NEnd > end && t.Kind == Word && !a.suffixes[string(d.Norm.Runes[end:t.NEnd])] {
+			return false
+		}
+	}
+	return true
 }

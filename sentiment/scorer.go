@@ -2,6 +2,7 @@ package sentiment
 
 import (
 	"math"
+	"strings"
 
 	"github.com/vocal-dev/vocal/lexicons"
 	"github.com/vocal-dev/vocal/segment"
@@ -92,9 +93,23 @@ func New(seg *segment.Segmenter, set *lexicons.Set, opts ...Option) *Scorer {
 		s.entries = append(s.entries, entry{term: m.Term, kind: m.Kind, weight: m.Weight})
 		terms = append(terms, m.Term)
 	}
-	s.matcher = seg.NewMatcher(terms)
+	var glue []string
+	for _, m := range set.Modifiers {
+		switch m.Kind {
+		case lexicons.Negator, lexicons.Intensifier, lexicons.Diminisher:
+			glue = append(glue, m.Term)
+		}
+	}
+	s.matcher = seg.NewMatcher(terms, segment.AlignToWords(append(glue, adverbGlue...), particleGlue))
 	return s
 }
+
+// adverbGlue and particleGlue may sit inside a gse word next to a sentiment
+// term without changing it (也好, 好了, 慢死了).
+var (
+	adverbGlue   = strings.Fields("也 都 还 就 又 真 是 可 好 老 挺 蛮 较 也很 都很 还是 真的 就是 都不 也不 还不 就不 又不 真不")
+	particleGlue = strings.Fields("了 的 啊 呀 吧 哦 呢 吗 嘛 啦 喔 哇 得 地 着 过 死 爆 透 极 炸 疯 哭 晕 翻 坏 到 些 点 一点 一些 了吧 的话 死了 极了 透了 爆了 得很 得多 多了 一批 至极")
+)
 
 // Scope limits, in tokens between a modifier and the term it changes.
 const (
@@ -104,6 +119,13 @@ const (
 	questionDamp  = 0.3  // plain questions carry little attitude
 	weakNegation  = 0.5  // 不是很好 / not very good: negation across an intensifier
 )
+
+// negativityBias weighs complaints above praise in the document score:
+// reviewers hedge praise and state complaints, and a complaint is what the
+// analyst must act on (GUIDELINES: in doubt, negative).
+const negativityBias = 1.5
+
+var finalBoost = 2.0
 
 // normalize squashes a raw sum into [-1, 1] as VADER does.
 func normalize(raw float64) float64 {
@@ -120,9 +142,17 @@ type pending struct {
 	degreeNeg bool // an intensifier came after the negator
 	lastEnd   int
 	mods      []string
+	carry     bool // negation carried from the previous term: adjacent terms only
 }
 
 func (p *pending) reset() { *p = pending{degree: 1, lastEnd: -1} }
+
+func (p *pending) scope() int {
+	if p.carry {
+		return 1
+	}
+	return modifierScope
+}
 
 // Score scores a segmented document.
 func (s *Scorer) Score(d *segment.Doc) Result {
@@ -142,7 +172,7 @@ func (s *Scorer) Score(d *segment.Doc) Result {
 			continue
 		}
 		e := s.entries[m.ID]
-		if p.lastEnd >= 0 && d.TokensBetween(p.lastEnd, m.Start) > modifierScope {
+		if p.lastEnd >= 0 && d.TokensBetween(p.lastEnd, m.Start) > p.scope() {
 			p.reset()
 		}
 		if e.kind != "" {
@@ -193,7 +223,14 @@ func (s *Scorer) Score(d *segment.Doc) Result {
 			Start: start, End: end, Clause: ci, NStart: m.Start, NEnd: m.End})
 		res.Clauses[ci].Raw += v
 		res.Clauses[ci].Fired = true
+		negs, negMult := p.negs, p.negMult
 		p.reset()
+		if negs%2 == 1 {
+			// negation carries over a coordinated term right after this one
+			// (没有发热起火的问题, no smoke or sparks)
+			p.negs, p.negMult, p.lastEnd = 1, negMult, m.End
+			p.carry = true
+		}
 	}
 	s.finish(d, &res, rhetorical)
 	return res
@@ -247,7 +284,11 @@ func (s *Scorer) finish(d *segment.Doc, res *Result, rhetorical []float64) {
 	}
 	raw := 0.0
 	for _, cs := range res.Clauses {
-		raw += cs.Raw * cs.Weight
+		v := cs.Raw * cs.Weight
+		if v < 0 {
+			v *= negativityBias
+		}
+		raw += v
 	}
 	res.Score = round(normalize(raw))
 	res.Label = s.label(res.Score)

@@ -1,6 +1,11 @@
 package topics
 
 import (
+	"fmt"
+	"regexp"
+	"sort"
+	"strings"
+
 	"github.com/vocal-dev/vocal/lexicons"
 	"github.com/vocal-dev/vocal/segment"
 	"github.com/vocal-dev/vocal/sentiment"
@@ -13,6 +18,7 @@ type RiskHit struct {
 	Level    string `json:"level"`
 	Start    int    `json:"start"`
 	End      int    `json:"end"`
+	NStart   int    `json:"-"`
 }
 
 // Risk is the highest level among the hits ("none" without hits).
@@ -23,22 +29,44 @@ type Risk struct {
 
 // RiskTagger flags risk terms. Build with NewRisk; safe for concurrent use.
 type RiskTagger struct {
-	matcher *segment.Matcher
-	terms   []lexicons.RiskTerm
+	matcher  *segment.Matcher
+	terms    []lexicons.RiskTerm
+	patterns []riskPattern
 }
 
-// NewRisk compiles the risk terms.
-func NewRisk(seg *segment.Segmenter, terms []lexicons.RiskTerm) *RiskTagger {
-	keys := make([]string, len(terms))
-	for i, t := range terms {
-		keys[i] = t.Term
+type riskPattern struct {
+	re   *regexp.Regexp
+	term lexicons.RiskTerm
+}
+
+// RegexPrefix marks a risk entry written as an RE2 pattern over the
+// normalized text ("re:(再也|以后)不(会)?(买|来)"), for constructions no word
+// list covers.
+const RegexPrefix = "re:"
+
+// NewRisk compiles the risk terms and patterns.
+func NewRisk(seg *segment.Segmenter, terms []lexicons.RiskTerm) (*RiskTagger, error) {
+	r := &RiskTagger{}
+	var keys []string
+	for _, t := range terms {
+		if expr, ok := strings.CutPrefix(t.Term, RegexPrefix); ok {
+			re, err := regexp.Compile(expr)
+			if err != nil {
+				return nil, fmt.Errorf("risk pattern %q: %w", expr, err)
+			}
+			r.patterns = append(r.patterns, riskPattern{re: re, term: t})
+			continue
+		}
+		keys = append(keys, t.Term)
+		r.terms = append(r.terms, t)
 	}
-	return &RiskTagger{matcher: seg.NewMatcher(keys), terms: terms}
+	r.matcher = seg.NewMatcher(keys)
+	return r, nil
 }
 
 // riskScope is how many tokens may separate a negator or hypothetical marker
 // from the risk term it cancels (没有出现过发热起火).
-const riskScope = 5
+const riskScope = 3
 
 // Tag returns the risk of d. Negated mentions do not fire except for churn
 // (不会再买 is churn); hypothetical ones do not fire for events (safety, fraud,
@@ -46,16 +74,27 @@ const riskScope = 5
 // threats when conditional (再不处理就起诉).
 func (r *RiskTagger) Tag(d *segment.Doc, sent sentiment.Result) Risk {
 	risk := Risk{Level: lexicons.LevelNone, Hits: []RiskHit{}}
-	for _, m := range r.matcher.Find(d) {
-		t := r.terms[m.ID]
+	add := func(t lexicons.RiskTerm, m segment.Match) {
 		if r.cancelled(d, sent.Markers, m, t.Category) {
-			continue
+			return
 		}
 		start, end := d.Span(m.Start, m.End)
-		risk.Hits = append(risk.Hits, RiskHit{Term: t.Term, Category: t.Category, Level: t.Level, Start: start, End: end})
+		risk.Hits = append(risk.Hits, RiskHit{Term: t.Term, Category: t.Category, Level: t.Level, Start: start, End: end, NStart: m.Start})
 		if lexicons.LevelRank(t.Level) > lexicons.LevelRank(risk.Level) {
 			risk.Level = t.Level
 		}
+	}
+	for _, m := range r.matcher.Find(d) {
+		add(r.terms[m.ID], m)
+	}
+	if len(r.patterns) > 0 {
+		norm := d.NormString()
+		for _, p := range r.patterns {
+			for _, loc := range p.re.FindAllStringIndex(norm, -1) {
+				add(p.term, segment.Match{Start: d.RuneIndex(loc[0]), End: d.RuneIndex(loc[1])})
+			}
+		}
+		sort.SliceStable(risk.Hits, func(i, j int) bool { return risk.Hits[i].Start < risk.Hits[j].Start })
 	}
 	return risk
 }

@@ -29,6 +29,7 @@ type Tagger struct {
 	matcher  *segment.Matcher
 	cues     []cue
 	patterns []*regexp.Regexp // one combined pattern per topic, nil when it has none
+	byRisk   map[string][]int // risk category -> topics it implies
 	scorer   *sentiment.Scorer
 }
 
@@ -39,10 +40,13 @@ type cue struct {
 
 // New compiles the taxonomy. The scorer supplies clause polarity and labels.
 func New(seg *segment.Segmenter, scorer *sentiment.Scorer, tax *lexicons.Taxonomy) (*Tagger, error) {
-	t := &Tagger{scorer: scorer}
+	t := &Tagger{scorer: scorer, byRisk: map[string][]int{}}
 	var terms []string
 	for i, tp := range tax.Topics {
 		t.keys = append(t.keys, tp.Key)
+		for _, c := range tp.RiskCategories {
+			t.byRisk[c] = append(t.byRisk[c], i)
+		}
 		for _, c := range tp.Cues {
 			t.cues = append(t.cues, cue{topic: i, term: c})
 			terms = append(terms, c)
@@ -74,7 +78,8 @@ type found struct {
 }
 
 // Tag returns the topic mentions of d, one per topic and clause, in text order.
-func (t *Tagger) Tag(d *segment.Doc, sent sentiment.Result) []Mention {
+// Risk hits of a category a topic lists imply that topic in the hit's clause.
+func (t *Tagger) Tag(d *segment.Doc, sent sentiment.Result, risk Risk) []Mention {
 	var hits []found
 	seen := map[[2]int]bool{}
 	add := func(topic, start int, cueText string) {
@@ -97,6 +102,11 @@ func (t *Tagger) Tag(d *segment.Doc, sent sentiment.Result) []Mention {
 		}
 		for _, loc := range re.FindAllStringIndex(norm, -1) {
 			add(i, d.RuneIndex(loc[0]), norm[loc[0]:loc[1]])
+		}
+	}
+	for _, h := range risk.Hits {
+		for _, topic := range t.byRisk[h.Category] {
+			add(topic, h.NStart, h.Term)
 		}
 	}
 	sort.SliceStable(hits, func(a, b int) bool {
@@ -122,7 +132,7 @@ func (t *Tagger) Tag(d *segment.Doc, sent sentiment.Result) []Mention {
 
 // polarity is the score of the mention's own clause; when nothing fired there,
 // the next clause without a topic of its own (物流, 等了十天), else the
-// previous one, else the document.
+// previous one, else the document's.
 func (t *Tagger) polarity(d *segment.Doc, sent sentiment.Result, clause int, topicClauses map[int]bool) float64 {
 	if cs := sent.Clauses[clause]; cs.Fired {
 		return round(cs.Score)
@@ -132,10 +142,7 @@ func (t *Tagger) polarity(d *segment.Doc, sent sentiment.Result, clause int, top
 			return round(sent.Clauses[k].Score)
 		}
 	}
-	if len(topicClauses) == 1 {
-		return sent.Score
-	}
-	return 0
+	return sent.Score
 }
 
 func round(x float64) float64 { return float64(int(x*1000+sign(x)*0.5)) / 1000 }
