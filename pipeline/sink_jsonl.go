@@ -69,9 +69,11 @@ func MarshalReject(r *Record) []byte {
 }
 
 // JSONLSink writes output records to out and rejects to rejects, one JSON
-// object per line.
+// object per line. With FlushEach set, every line is flushed at once (for
+// records arriving one by one on stdin).
 type JSONLSink struct {
 	out, rejects *bufio.Writer
+	FlushEach    bool
 }
 
 // NewJSONLSink writes to out and rejects (either may be the same writer).
@@ -81,16 +83,21 @@ func NewJSONLSink(out, rejects io.Writer) *JSONLSink {
 
 // Write implements Sink.
 func (s *JSONLSink) Write(_ context.Context, r *Record) error {
+	w := s.out
 	if r.Err != nil {
-		s.rejects.Write(MarshalReject(r))
-		return s.rejects.WriteByte('\n')
+		w = s.rejects
+		w.Write(MarshalReject(r))
+	} else {
+		b, err := MarshalRecord(r)
+		if err != nil {
+			return err
+		}
+		w.Write(b)
 	}
-	b, err := MarshalRecord(r)
-	if err != nil {
+	if err := w.WriteByte('\n'); err != nil || !s.FlushEach {
 		return err
 	}
-	s.out.Write(b)
-	return s.out.WriteByte('\n')
+	return w.Flush()
 }
 
 // Close flushes both writers.

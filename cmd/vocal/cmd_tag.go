@@ -2,6 +2,7 @@ package main
 
 import (
 	"os"
+	"slices"
 
 	"github.com/spf13/cobra"
 
@@ -32,6 +33,7 @@ naming the file, line, field and reason.`,
 			}
 			defer src.Close()
 			sink := pipeline.NewJSONLSink(os.Stdout, os.Stderr)
+			sink.FlushEach = len(args) == 0 || slices.Contains(args, "-")
 			_, err = pipeline.Run(cmd.Context(), src, an, sink, pipeline.RunOptions{Workers: cfg.Workers})
 			if cerr := sink.Close(); err == nil {
 				err = cerr
