@@ -53,10 +53,11 @@ const (
 	Rhetorical   ModifierKind = "rhetorical"   // marks a rhetorical question; Weight when no term fired
 	Hypothetical ModifierKind = "hypothetical" // risk terms after it are not reported events
 	Event        ModifierKind = "event"        // marks a reported event (差点起火)
+	Request      ModifierKind = "request"      // marks a request (请, please); its clause weighs Weight
 )
 
 var modifierKinds = map[ModifierKind]bool{Negator: true, Intensifier: true, Diminisher: true,
-	Contrast: true, Concession: true, Rhetorical: true, Hypothetical: true, Event: true}
+	Contrast: true, Concession: true, Rhetorical: true, Hypothetical: true, Event: true, Request: true}
 
 // Modifier is a word that changes the weight or scope of sentiment terms.
 type Modifier struct {

@@ -116,7 +116,7 @@ const (
 	modifierScope = 3
 	alpha         = 15.0 // normalization constant: score = raw / sqrt(raw^2 + alpha)
 	emphasis      = 1.3  // folded repeats (好好好好) and exclamations
-	questionDamp  = 0.3  // plain questions carry little attitude
+	questionDamp  = 0.15  // plain questions carry little attitude
 	weakNegation  = 0.5  // 不是很好 / not very good: negation across an intensifier
 )
 
@@ -163,6 +163,7 @@ func (s *Scorer) Score(d *segment.Doc) Result {
 	var p pending
 	p.reset()
 	rhetorical := make([]float64, len(d.Clauses))
+	request := make([]float64, len(d.Clauses)) // clause multiplier of a request, 0 when none
 	for _, m := range matches {
 		for ci < len(d.Clauses) && m.Start >= d.Clauses[ci].End {
 			ci++
@@ -197,6 +198,8 @@ func (s *Scorer) Score(d *segment.Doc) Result {
 			if rhetorical[ci] == 0 {
 				rhetorical[ci] = e.weight
 			}
+		case lexicons.Request:
+			request[ci] = e.weight
 		}
 		if e.kind != "" {
 			continue
@@ -232,7 +235,7 @@ func (s *Scorer) Score(d *segment.Doc) Result {
 			p.carry = true
 		}
 	}
-	s.finish(d, &res, rhetorical)
+	s.finish(d, &res, rhetorical, request)
 	return res
 }
 
@@ -253,9 +256,9 @@ func quoted(rs []rune, m segment.Match) bool {
 	return (q == '"' || q == '\'') && rs[m.End] == q
 }
 
-// finish applies clause-level rules (questions, rhetoric, exclamation,
-// contrast and concession weights) and sums the document score.
-func (s *Scorer) finish(d *segment.Doc, res *Result, rhetorical []float64) {
+// finish applies clause-level rules (questions, requests, rhetoric,
+// exclamation, contrast and concession weights) and sums the document score.
+func (s *Scorer) finish(d *segment.Doc, res *Result, rhetorical, request []float64) {
 	contrast, concession := s.connectiveWeights()
 	for i, c := range d.Clauses {
 		cs := &res.Clauses[i]
@@ -268,6 +271,8 @@ func (s *Scorer) finish(d *segment.Doc, res *Result, rhetorical []float64) {
 			}
 		case c.Question:
 			cs.Raw *= questionDamp
+		case request[i] != 0:
+			cs.Raw *= request[i]
 		case exclaimed(d, c):
 			cs.Raw *= emphasis
 		}
