@@ -116,7 +116,7 @@ const (
 	modifierScope = 3
 	alpha         = 15.0 // normalization constant: score = raw / sqrt(raw^2 + alpha)
 	emphasis      = 1.3  // folded repeats (好好好好) and exclamations
-	questionDamp  = 0.15  // plain questions carry little attitude
+	questionDamp  = 0.15 // plain questions carry little attitude
 	weakNegation  = 0.5  // 不是很好 / not very good: negation across an intensifier
 )
 
