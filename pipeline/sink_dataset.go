@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"sync"
 	"time"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -170,7 +171,9 @@ func (s *DatasetSink) openPartition(day string) (*partition, error) {
 		return nil, err
 	}
 	props := parquet.NewWriterProperties(parquet.WithCompression(compress.Codecs.Snappy), parquet.WithAllocator(s.cfg.Mem))
-	if p.pqW, err = pqarrow.NewFileWriter(s.schema, p.pqFile, props, pqarrow.NewArrowWriterProperties(pqarrow.WithAllocator(s.cfg.Mem))); err != nil {
+	// The parquet writer closes a sink that is an io.Closer; hide Close so
+	// that the partition syncs and closes the file itself.
+	if p.pqW, err = pqarrow.NewFileWriter(s.schema, struct{ io.Writer }{p.pqFile}, props, pqarrow.NewArrowWriterProperties(pqarrow.WithAllocator(s.cfg.Mem))); err != nil {
 		return nil, err
 	}
 	return p, nil
@@ -228,16 +231,25 @@ func (s *DatasetSink) Close() error {
 		days = append(days, d)
 	}
 	sort.Strings(days)
-	var err error
-	for _, d := range days {
-		p := s.parts[d]
-		if cerr := p.close(); cerr != nil {
-			err = errors.Join(err, cerr)
-			continue
-		}
-		s.files = append(s.files, p.final[0], p.final[1])
+	// Closing syncs every file: do it in parallel, a bounded number at a time.
+	errs := make([]error, len(days))
+	slots := make(chan struct{}, 8)
+	var wg sync.WaitGroup
+	for i, d := range days {
+		wg.Add(1)
+		slots <- struct{}{}
+		go func() {
+			defer func() { <-slots; wg.Done() }()
+			errs[i] = s.parts[d].close()
+		}()
 	}
-	return errors.Join(err, s.alerts.commit(), s.rejects.commit())
+	wg.Wait()
+	for i, d := range days {
+		if errs[i] == nil {
+			s.files = append(s.files, s.parts[d].final[0], s.parts[d].final[1])
+		}
+	}
+	return errors.Join(errors.Join(errs...), s.alerts.commit(), s.rejects.commit())
 }
 
 // Files lists the record files committed by Close.

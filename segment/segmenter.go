@@ -101,6 +101,18 @@ func (d *Doc) Evidence(ns, ne int) (text string, start, end int) {
 	return string(d.orig[start:end]), start, end
 }
 
+// Skip returns the normalized position after the first occurrence of word at
+// or after from (a clause's leading connective), or from when it is absent.
+func (d *Doc) Skip(from int, word string) int {
+	w := []rune(word)
+	for i := from; i+len(w) <= len(d.Norm.Runes); i++ {
+		if string(d.Norm.Runes[i:i+len(w)]) == word {
+			return i + len(w)
+		}
+	}
+	return from
+}
+
 // OriginalLen is the length of the original text in runes.
 func (d *Doc) OriginalLen() int { return len(d.orig) }
 

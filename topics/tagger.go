@@ -28,14 +28,37 @@ type Tagger struct {
 	keys     []string
 	matcher  *segment.Matcher
 	cues     []cue
-	patterns []*regexp.Regexp // one combined pattern per topic, nil when it has none
+	patterns []topicPattern
 	byRisk   map[string][]int // risk category -> topics it implies
 	scorer   *sentiment.Scorer
 }
 
 type cue struct {
-	topic int // -1 for an exclusion
-	term  string
+	topic   int // -1 for an exclusion
+	term    string
+	implied float64
+}
+
+// topicPattern is the alternation of a topic's patterns that imply one polarity.
+type topicPattern struct {
+	topic   int
+	re      *regexp.Regexp
+	implied float64
+}
+
+// impliedScore is the aspect score of a cue or pattern marked "-:" or "+:"
+// (等了半个月才到 is a logistics complaint even without a sentiment word).
+const impliedScore = 0.5
+
+// SplitImplied strips a "-:" or "+:" polarity mark from a cue or pattern.
+func SplitImplied(s string) (string, float64) {
+	switch {
+	case strings.HasPrefix(s, "-:"):
+		return s[2:], -impliedScore
+	case strings.HasPrefix(s, "+:"):
+		return s[2:], impliedScore
+	}
+	return s, 0
 }
 
 // New compiles the taxonomy. The scorer supplies clause polarity and labels.
@@ -48,22 +71,28 @@ func New(seg *segment.Segmenter, scorer *sentiment.Scorer, tax *lexicons.Taxonom
 			t.byRisk[c] = append(t.byRisk[c], i)
 		}
 		for _, c := range tp.Cues {
-			t.cues = append(t.cues, cue{topic: i, term: c})
-			terms = append(terms, c)
+			term, implied := SplitImplied(c)
+			t.cues = append(t.cues, cue{topic: i, term: term, implied: implied})
+			terms = append(terms, term)
 		}
 		for _, c := range tp.Exclude {
 			t.cues = append(t.cues, cue{topic: -1, term: c})
 			terms = append(terms, c)
 		}
-		var re *regexp.Regexp
-		if len(tp.Patterns) > 0 {
-			var err error
-			re, err = regexp.Compile("(?:" + strings.Join(tp.Patterns, ")|(?:") + ")")
-			if err != nil {
-				return nil, fmt.Errorf("taxonomy topic %q: %w", tp.Key, err)
+		byPolarity := map[float64][]string{}
+		for _, p := range tp.Patterns {
+			expr, implied := SplitImplied(p)
+			byPolarity[implied] = append(byPolarity[implied], expr)
+		}
+		for _, implied := range []float64{0, -impliedScore, impliedScore} {
+			if exprs := byPolarity[implied]; len(exprs) > 0 {
+				re, err := regexp.Compile("(?:" + strings.Join(exprs, ")|(?:") + ")")
+				if err != nil {
+					return nil, fmt.Errorf("taxonomy topic %q: %w", tp.Key, err)
+				}
+				t.patterns = append(t.patterns, topicPattern{topic: i, re: re, implied: implied})
 			}
 		}
-		t.patterns = append(t.patterns, re)
 	}
 	t.matcher = seg.NewMatcher(terms)
 	return t, nil
@@ -75,38 +104,42 @@ func (t *Tagger) Keys() []string { return t.keys }
 type found struct {
 	topic, clause int
 	cue           string
+	implied       float64
 }
 
 // Tag returns the topic mentions of d, one per topic and clause, in text order.
 // Risk hits of a category a topic lists imply that topic in the hit's clause.
 func (t *Tagger) Tag(d *segment.Doc, sent sentiment.Result, risk Risk) []Mention {
 	var hits []found
-	seen := map[[2]int]bool{}
-	add := func(topic, start int, cueText string) {
+	index := map[[2]int]int{}
+	add := func(topic, start int, cueText string, implied float64) {
 		c := d.ClauseOf(start)
-		if c < 0 || seen[[2]int{topic, c}] {
+		if c < 0 {
 			return
 		}
-		seen[[2]int{topic, c}] = true
-		hits = append(hits, found{topic: topic, clause: c, cue: cueText})
+		if k, ok := index[[2]int{topic, c}]; ok {
+			if hits[k].implied == 0 {
+				hits[k].implied = implied
+			}
+			return
+		}
+		index[[2]int{topic, c}] = len(hits)
+		hits = append(hits, found{topic: topic, clause: c, cue: cueText, implied: implied})
 	}
 	for _, m := range t.matcher.Find(d) {
 		if cu := t.cues[m.ID]; cu.topic >= 0 {
-			add(cu.topic, m.Start, string(d.Norm.Runes[m.Start:m.End]))
+			add(cu.topic, m.Start, string(d.Norm.Runes[m.Start:m.End]), cu.implied)
 		}
 	}
 	norm := d.NormString()
-	for i, re := range t.patterns {
-		if re == nil {
-			continue
-		}
-		for _, loc := range re.FindAllStringIndex(norm, -1) {
-			add(i, d.RuneIndex(loc[0]), norm[loc[0]:loc[1]])
+	for _, p := range t.patterns {
+		for _, loc := range p.re.FindAllStringIndex(norm, -1) {
+			add(p.topic, d.RuneIndex(loc[0]), norm[loc[0]:loc[1]], p.implied)
 		}
 	}
 	for _, h := range risk.Hits {
 		for _, topic := range t.byRisk[h.Category] {
-			add(topic, h.NStart, h.Term)
+			add(topic, h.NStart, h.Term, -impliedScore)
 		}
 	}
 	sort.SliceStable(hits, func(a, b int) bool {
@@ -121,21 +154,29 @@ func (t *Tagger) Tag(d *segment.Doc, sent sentiment.Result, risk Risk) []Mention
 	}
 	out := make([]Mention, 0, len(hits))
 	for _, h := range hits {
-		score := t.polarity(d, sent, h.clause, topicClauses)
+		score := t.polarity(sent, h, topicClauses)
 		c := d.Clauses[h.clause]
-		text, start, end := d.Evidence(c.Start, c.End)
+		from := c.Start
+		if c.Lead != "" { // evidence starts after 但是 / but
+			from = d.Skip(c.Start, c.Lead)
+		}
+		text, start, end := d.Evidence(from, c.End)
 		out = append(out, Mention{Topic: t.keys[h.topic], Sentiment: t.scorer.LabelOf(score), Score: score,
 			Evidence: text, Start: start, End: end, Cue: h.cue})
 	}
 	return out
 }
 
-// polarity is the score of the mention's own clause; when nothing fired there,
-// the next clause without a topic of its own (物流, 等了十天), else the
-// previous one, else the document's.
-func (t *Tagger) polarity(d *segment.Doc, sent sentiment.Result, clause int, topicClauses map[int]bool) float64 {
+// polarity is the score of the mention's own clause; when nothing fired
+// there, the polarity its cue implies, else that of the next clause without a
+// topic of its own (物流, 等了十天), else the previous one, else the document's.
+func (t *Tagger) polarity(sent sentiment.Result, h found, topicClauses map[int]bool) float64 {
+	clause := h.clause
 	if cs := sent.Clauses[clause]; cs.Fired {
 		return round(cs.Score)
+	}
+	if h.implied != 0 {
+		return h.implied
 	}
 	for _, k := range []int{clause + 1, clause - 1} {
 		if k >= 0 && k < len(sent.Clauses) && !topicClauses[k] && sent.Clauses[k].Fired {
