@@ -60,9 +60,11 @@ type ClauseScore struct {
 
 // Scorer scores documents. Build with New; safe for concurrent use.
 type Scorer struct {
-	matcher   *segment.Matcher
-	entries   []entry
-	threshold float64
+	matcher    *segment.Matcher
+	entries    []entry
+	threshold  float64
+	contrast   map[string]float64 // connective -> weight of the clause it opens
+	concession map[string]float64
 }
 
 type entry struct {
@@ -80,7 +82,7 @@ func WithNeutralBand(b float64) Option { return func(s *Scorer) { s.threshold = 
 
 // New builds a scorer from the sentiment terms and modifiers of set.
 func New(seg *segment.Segmenter, set *lexicons.Set, opts ...Option) *Scorer {
-	s := &Scorer{threshold: 0.1}
+	s := &Scorer{threshold: 0.1, contrast: map[string]float64{}, concession: map[string]float64{}}
 	for _, o := range opts {
 		o(s)
 	}
@@ -92,6 +94,12 @@ func New(seg *segment.Segmenter, set *lexicons.Set, opts ...Option) *Scorer {
 	for _, m := range set.Modifiers {
 		s.entries = append(s.entries, entry{term: m.Term, kind: m.Kind, weight: m.Weight})
 		terms = append(terms, m.Term)
+		switch m.Kind {
+		case lexicons.Contrast:
+			s.contrast[seg.Normalize(m.Term)] = m.Weight
+		case lexicons.Concession:
+			s.concession[seg.Normalize(m.Term)] = m.Weight
+		}
 	}
 	var glue []string
 	for _, m := range set.Modifiers {
@@ -259,7 +267,7 @@ func quoted(rs []rune, m segment.Match) bool {
 // finish applies clause-level rules (questions, requests, rhetoric,
 // exclamation, contrast and concession weights) and sums the document score.
 func (s *Scorer) finish(d *segment.Doc, res *Result, rhetorical, request []float64) {
-	contrast, concession := s.connectiveWeights()
+	contrast, concession := s.contrast, s.concession
 	for i, c := range d.Clauses {
 		cs := &res.Clauses[i]
 		cs.Weight = 1
@@ -311,19 +319,6 @@ func (s *Scorer) label(score float64) string {
 
 // LabelOf maps a clause or aspect score to a label with the scorer's band.
 func (s *Scorer) LabelOf(score float64) string { return s.label(score) }
-
-func (s *Scorer) connectiveWeights() (contrast, concession map[string]float64) {
-	contrast, concession = map[string]float64{}, map[string]float64{}
-	for _, e := range s.entries {
-		switch e.kind {
-		case lexicons.Contrast:
-			contrast[e.term] = e.weight
-		case lexicons.Concession:
-			concession[e.term] = e.weight
-		}
-	}
-	return contrast, concession
-}
 
 func exclaimed(d *segment.Doc, c segment.Clause) bool {
 	for k := c.End - 1; k >= c.Start; k-- {

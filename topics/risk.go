@@ -2,7 +2,6 @@ package topics
 
 import (
 	"fmt"
-	"regexp"
 	"sort"
 	"strings"
 
@@ -31,12 +30,8 @@ type Risk struct {
 type RiskTagger struct {
 	matcher  *segment.Matcher
 	terms    []lexicons.RiskTerm
-	patterns []riskPattern
-}
-
-type riskPattern struct {
-	re   *regexp.Regexp
-	term lexicons.RiskTerm
+	patterns *segment.PatternSet
+	patTerms []lexicons.RiskTerm
 }
 
 // RegexPrefix marks a risk entry written as an RE2 pattern over the
@@ -47,18 +42,19 @@ const RegexPrefix = "re:"
 // NewRisk compiles the risk terms and patterns.
 func NewRisk(seg *segment.Segmenter, terms []lexicons.RiskTerm) (*RiskTagger, error) {
 	r := &RiskTagger{}
-	var keys []string
+	var keys, exprs []string
 	for _, t := range terms {
 		if expr, ok := strings.CutPrefix(t.Term, RegexPrefix); ok {
-			re, err := regexp.Compile(expr)
-			if err != nil {
-				return nil, fmt.Errorf("risk pattern %q: %w", expr, err)
-			}
-			r.patterns = append(r.patterns, riskPattern{re: re, term: t})
+			exprs = append(exprs, expr)
+			r.patTerms = append(r.patTerms, t)
 			continue
 		}
 		keys = append(keys, t.Term)
 		r.terms = append(r.terms, t)
+	}
+	var err error
+	if r.patterns, err = segment.NewPatternSet(exprs); err != nil {
+		return nil, fmt.Errorf("risk: %w", err)
 	}
 	r.matcher = seg.NewMatcher(keys)
 	return r, nil
@@ -87,12 +83,9 @@ func (r *RiskTagger) Tag(d *segment.Doc, sent sentiment.Result) Risk {
 	for _, m := range r.matcher.Find(d) {
 		add(r.terms[m.ID], m)
 	}
-	if len(r.patterns) > 0 {
-		norm := d.NormString()
-		for _, p := range r.patterns {
-			for _, loc := range p.re.FindAllStringIndex(norm, -1) {
-				add(p.term, segment.Match{Start: d.RuneIndex(loc[0]), End: d.RuneIndex(loc[1])})
-			}
+	if pm := r.patterns.Find(d); len(pm) > 0 {
+		for _, m := range pm {
+			add(r.patTerms[m.ID], segment.Match{Start: m.Start, End: m.End})
 		}
 		sort.SliceStable(risk.Hits, func(i, j int) bool { return risk.Hits[i].Start < risk.Hits[j].Start })
 	}

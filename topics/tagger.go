@@ -2,7 +2,6 @@ package topics
 
 import (
 	"fmt"
-	"regexp"
 	"sort"
 	"strings"
 
@@ -28,7 +27,8 @@ type Tagger struct {
 	keys     []string
 	matcher  *segment.Matcher
 	cues     []cue
-	patterns []topicPattern
+	patterns *segment.PatternSet
+	patInfo  []cue            // topic and implied polarity of each pattern
 	byRisk   map[string][]int // risk category -> topics it implies
 	scorer   *sentiment.Scorer
 }
@@ -36,13 +36,6 @@ type Tagger struct {
 type cue struct {
 	topic   int // -1 for an exclusion
 	term    string
-	implied float64
-}
-
-// topicPattern is the alternation of a topic's patterns that imply one polarity.
-type topicPattern struct {
-	topic   int
-	re      *regexp.Regexp
 	implied float64
 }
 
@@ -64,7 +57,7 @@ func SplitImplied(s string) (string, float64) {
 // New compiles the taxonomy. The scorer supplies clause polarity and labels.
 func New(seg *segment.Segmenter, scorer *sentiment.Scorer, tax *lexicons.Taxonomy) (*Tagger, error) {
 	t := &Tagger{scorer: scorer, byRisk: map[string][]int{}}
-	var terms []string
+	var terms, exprs []string
 	for i, tp := range tax.Topics {
 		t.keys = append(t.keys, tp.Key)
 		for _, c := range tp.RiskCategories {
@@ -79,20 +72,15 @@ func New(seg *segment.Segmenter, scorer *sentiment.Scorer, tax *lexicons.Taxonom
 			t.cues = append(t.cues, cue{topic: -1, term: c})
 			terms = append(terms, c)
 		}
-		byPolarity := map[float64][]string{}
 		for _, p := range tp.Patterns {
 			expr, implied := SplitImplied(p)
-			byPolarity[implied] = append(byPolarity[implied], expr)
+			exprs = append(exprs, expr)
+			t.patInfo = append(t.patInfo, cue{topic: i, term: expr, implied: implied})
 		}
-		for _, implied := range []float64{0, -impliedScore, impliedScore} {
-			if exprs := byPolarity[implied]; len(exprs) > 0 {
-				re, err := regexp.Compile("(?:" + strings.Join(exprs, ")|(?:") + ")")
-				if err != nil {
-					return nil, fmt.Errorf("taxonomy topic %q: %w", tp.Key, err)
-				}
-				t.patterns = append(t.patterns, topicPattern{topic: i, re: re, implied: implied})
-			}
-		}
+	}
+	var err error
+	if t.patterns, err = segment.NewPatternSet(exprs); err != nil {
+		return nil, fmt.Errorf("taxonomy: %w", err)
 	}
 	t.matcher = seg.NewMatcher(terms)
 	return t, nil
@@ -131,11 +119,9 @@ func (t *Tagger) Tag(d *segment.Doc, sent sentiment.Result, risk Risk) []Mention
 			add(cu.topic, m.Start, string(d.Norm.Runes[m.Start:m.End]), cu.implied)
 		}
 	}
-	norm := d.NormString()
-	for _, p := range t.patterns {
-		for _, loc := range p.re.FindAllStringIndex(norm, -1) {
-			add(p.topic, d.RuneIndex(loc[0]), norm[loc[0]:loc[1]], p.implied)
-		}
+	for _, m := range t.patterns.Find(d) {
+		info := t.patInfo[m.ID]
+		add(info.topic, m.Start, string(d.Norm.Runes[m.Start:m.End]), info.implied)
 	}
 	for _, h := range risk.Hits {
 		for _, topic := range t.byRisk[h.Category] {

@@ -1,0 +1,184 @@
+package segment
+
+import (
+	"fmt"
+	"regexp"
+	"regexp/syntax"
+
+	ahocorasick "github.com/petar-dambovaliev/aho-corasick"
+)
+
+// PatternSet runs many RE2 patterns over documents. Each pattern runs only
+// when the literals it cannot match without are present, found for all
+// patterns in one Aho-Corasick pass (the prefilter idea of RE2 and
+// Hyperscan); most reviews trigger none. Safe for concurrent use.
+type PatternSet struct {
+	res    []*regexp.Regexp
+	needs  [][][]int // per pattern: groups of literal ids, one of each group must occur
+	ac     ahocorasick.AhoCorasick
+	nlits  int
+	always []bool
+}
+
+// PatternMatch is a match of pattern ID over normalized rune offsets.
+type PatternMatch struct {
+	ID         int
+	Start, End int
+}
+
+// NewPatternSet compiles patterns (RE2 syntax, over normalized text).
+func NewPatternSet(patterns []string) (*PatternSet, error) {
+	ps := &PatternSet{}
+	litID := map[string]int{}
+	var lits []string
+	for _, p := range patterns {
+		re, err := regexp.Compile(p)
+		if err != nil {
+			return nil, fmt.Errorf("pattern %q: %w", p, err)
+		}
+		tree, err := syntax.Parse(p, syntax.Perl)
+		if err != nil {
+			return nil, fmt.Errorf("pattern %q: %w", p, err)
+		}
+		var groups [][]int
+		for _, set := range required(tree.Simplify()) {
+			var g []int
+			for _, l := range set {
+				id, ok := litID[l]
+				if !ok {
+					id = len(lits)
+					litID[l] = id
+					lits = append(lits, l)
+				}
+				g = append(g, id)
+			}
+			groups = append(groups, g)
+		}
+		ps.res = append(ps.res, re)
+		ps.needs = append(ps.needs, groups)
+		ps.always = append(ps.always, len(groups) == 0)
+	}
+	b := ahocorasick.NewAhoCorasickBuilder(ahocorasick.Opts{MatchKind: ahocorasick.StandardMatch, DFA: true})
+	ps.ac = b.Build(lits)
+	ps.nlits = len(lits)
+	return ps, nil
+}
+
+// Find returns the matches of every pattern in d, pattern by pattern.
+func (ps *PatternSet) Find(d *Doc) []PatternMatch {
+	if len(ps.res) == 0 || d.normStr == "" {
+		return nil
+	}
+	var present []bool
+	if ps.nlits > 0 {
+		present = make([]bool, ps.nlits)
+		it := ps.ac.IterOverlapping(d.normStr)
+		for m := it.Next(); m != nil; m = it.Next() {
+			present[m.Pattern()] = true
+		}
+	}
+	var out []PatternMatch
+	for i, re := range ps.res {
+		if !ps.always[i] && !satisfied(ps.needs[i], present) {
+			continue
+		}
+		for _, loc := range re.FindAllStringIndex(d.normStr, -1) {
+			if loc[1] > loc[0] {
+				out = append(out, PatternMatch{ID: i, Start: d.RuneIndex(loc[0]), End: d.RuneIndex(loc[1])})
+			}
+		}
+	}
+	return out
+}
+
+func satisfied(groups [][]int, present []bool) bool {
+	for _, g := range groups {
+		ok := false
+		for _, id := range g {
+			if present[id] {
+				ok = true
+				break
+			}
+		}
+		if !ok {
+			return false
+		}
+	}
+	return true
+}
+
+// maxClass is the largest character class expanded into literals.
+const maxClass = 8
+
+// required returns groups of literals such that every match of re contains
+// at least one literal of each group; nil when nothing is known.
+func required(re *syntax.Regexp) [][]string {
+	switch re.Op {
+	case syntax.OpLiteral:
+		if re.Flags&syntax.FoldCase != 0 {
+			return nil
+		}
+		return [][]string{{string(re.Rune)}}
+	case syntax.OpCharClass:
+		var set []string
+		for i := 0; i+1 < len(re.Rune); i += 2 {
+			for r := re.Rune[i]; r <= re.Rune[i+1]; r++ {
+				if len(set) == maxClass {
+					return nil
+				}
+				set = append(set, string(r))
+			}
+		}
+		return [][]string{set}
+	case syntax.OpCapture, syntax.OpPlus:
+		return required(re.Sub[0])
+	case syntax.OpRepeat:
+		if re.Min >= 1 {
+			return required(re.Sub[0])
+		}
+	case syntax.OpConcat:
+		var out [][]string
+		for _, sub := range re.Sub {
+			out = append(out, required(sub)...)
+		}
+		return out
+	case syntax.OpAlternate:
+		var union []string
+		for _, sub := range re.Sub {
+			groups := required(sub)
+			if len(groups) == 0 {
+				return nil
+			}
+			union = append(union, best(groups)...)
+		}
+		return [][]string{union}
+	}
+	return nil
+}
+
+// best picks the most selective group: the longest shortest literal, then the
+// fewest alternatives.
+func best(groups [][]string) []string {
+	var pick []string
+	score := func(g []string) (int, int) {
+		min := 1 << 30
+		for _, l := range g {
+			if len(l) < min {
+				min = len(l)
+			}
+		}
+		return min, -len(g)
+	}
+	for _, g := range groups {
+		if pick == nil {
+			pick = g
+			continue
+		}
+		a1, a2 := score(g)
+		b1, b2 := score(pick)
+		if a1 > b1 || (a1 == b1 && a2 > b2) {
+			pick = g
+		}
+	}
+	return pick
+}
