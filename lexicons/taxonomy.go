@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"regexp"
+	"strings"
 
 	"gopkg.in/yaml.v3"
 )
@@ -16,7 +17,9 @@ type Taxonomy struct {
 }
 
 // Topic is one taxonomy entry: literal cues (zh, en or mixed; an English cue
-// ending in '*' matches as a prefix), RE2 patterns for implicit mentions,
+// ending in '*' matches as a prefix), RE2 patterns for implicit mentions (a
+// cue or pattern starting "-:" or "+:" implies that polarity when its clause
+// holds no sentiment word: "-:等了.{0,4}才到"),
 // excluded look-alikes that must not count, and risk categories whose hits
 // imply the topic (a charger that catches fire is a function defect).
 type Topic struct {
@@ -58,6 +61,7 @@ func ParseTaxonomy(name string, raw []byte) (*Taxonomy, error) {
 			return nil, fmt.Errorf("%s: topic %q has no cues or patterns", name, tp.Key)
 		}
 		for _, p := range tp.Patterns {
+			p = strings.TrimPrefix(strings.TrimPrefix(p, "-:"), "+:")
 			if _, err := regexp.Compile(p); err != nil {
 				return nil, fmt.Errorf("%s: topic %q: pattern %q: %w", name, tp.Key, p, err)
 			}

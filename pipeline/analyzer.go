@@ -75,6 +75,10 @@ func NewAnalyzer(set *lexicons.Set, opts ...sentiment.Option) (*Analyzer, error)
 	return &Analyzer{Lexicons: set, seg: seg, scorer: scorer, topics: tt, risk: rt}, nil
 }
 
+// riskOnlyScore is the document score of a text whose only evidence is a
+// risk hit, by level.
+var riskOnlyScore = map[string]float64{lexicons.LevelMedium: 0.3, lexicons.LevelHigh: 0.4, lexicons.LevelCritical: 0.5}
+
 // ambiguousConnective are connectives that also have a plain meaning inside a
 // clause (这就是我要的, 结果很好); they only open a clause after punctuation.
 var ambiguousConnective = map[string]bool{"就是": true, "只是": true, "结果": true, "却": true, "而": true,
@@ -91,6 +95,12 @@ func (a *Analyzer) Analyze(text string) Analysis {
 	doc := a.seg.Segment(text)
 	sent := a.scorer.Score(doc)
 	risk := a.risk.Tag(doc, sent)
+	if len(sent.Hits) == 0 && risk.Level != lexicons.LevelNone {
+		// A reported incident or threat with no sentiment word (孩子差点吞下去,
+		// caught fire last night) is still a complaint.
+		sent.Score = -riskOnlyScore[risk.Level]
+		sent.Label = sentiment.Negative
+	}
 	out := Analysis{
 		Lang:      doc.Lang,
 		Sentiment: SentimentOut{Label: sent.Label, Score: sent.Score, Evidence: make([]Evidence, 0, len(sent.Hits))},

@@ -62,7 +62,8 @@ type ClauseScore struct {
 type Scorer struct {
 	matcher    *segment.Matcher
 	entries    []entry
-	threshold  float64
+	band       float64            // documents with |score| below it are neutral
+	aspectBand float64            // the same for clauses and aspects
 	contrast   map[string]float64 // connective -> weight of the clause it opens
 	concession map[string]float64
 }
@@ -77,12 +78,15 @@ type entry struct {
 type Option func(*Scorer)
 
 // WithNeutralBand sets the half-width of the band around 0 labelled neutral
-// (default 0.1).
-func WithNeutralBand(b float64) Option { return func(s *Scorer) { s.threshold = b } }
+// for documents (default 0.15) and for clauses and aspects (default 0.1). A
+// document needs a little more evidence: one mild word (还行, ok) is neutral.
+func WithNeutralBand(doc, aspect float64) Option {
+	return func(s *Scorer) { s.band, s.aspectBand = doc, aspect }
+}
 
 // New builds a scorer from the sentiment terms and modifiers of set.
 func New(seg *segment.Segmenter, set *lexicons.Set, opts ...Option) *Scorer {
-	s := &Scorer{threshold: 0.1, contrast: map[string]float64{}, concession: map[string]float64{}}
+	s := &Scorer{band: 0.15, aspectBand: 0.1, contrast: map[string]float64{}, concession: map[string]float64{}}
 	for _, o := range opts {
 		o(s)
 	}
@@ -266,11 +270,12 @@ func quoted(rs []rune, m segment.Match) bool {
 
 // finish applies clause-level rules (questions, requests, rhetoric,
 // exclamation, contrast and concession weights) and sums the document score.
+// A contrast connective weighs every clause after it up to the next one (东西
+// 不错, 但是物流慢, 等了十天) and every clause before it down.
 func (s *Scorer) finish(d *segment.Doc, res *Result, rhetorical, request []float64) {
-	contrast, concession := s.contrast, s.concession
+	after := 1.0 // weight of the clauses after the latest contrast connective
 	for i, c := range d.Clauses {
 		cs := &res.Clauses[i]
-		cs.Weight = 1
 		switch {
 		case c.Question && rhetorical[i] != 0:
 			if cs.Raw > 0 || !cs.Fired {
@@ -285,13 +290,14 @@ func (s *Scorer) finish(d *segment.Doc, res *Result, rhetorical, request []float
 			cs.Raw *= emphasis
 		}
 		cs.Score = normalize(cs.Raw)
-		if w, ok := contrast[c.Lead]; ok && w > 0 {
+		if w, ok := s.contrast[c.Lead]; ok && w > 0 {
 			for k := 0; k < i; k++ {
 				res.Clauses[k].Weight /= w
 			}
-			cs.Weight *= w
+			after = w
 		}
-		if w, ok := concession[c.Lead]; ok {
+		cs.Weight = after
+		if w, ok := s.concession[c.Lead]; ok {
 			cs.Weight *= w
 		}
 	}
@@ -304,21 +310,21 @@ func (s *Scorer) finish(d *segment.Doc, res *Result, rhetorical, request []float
 		raw += v
 	}
 	res.Score = round(normalize(raw))
-	res.Label = s.label(res.Score)
+	res.Label = label(res.Score, s.band)
 }
 
-func (s *Scorer) label(score float64) string {
+func label(score, band float64) string {
 	switch {
-	case score >= s.threshold:
+	case score >= band:
 		return Positive
-	case score <= -s.threshold:
+	case score <= -band:
 		return Negative
 	}
 	return Neutral
 }
 
-// LabelOf maps a clause or aspect score to a label with the scorer's band.
-func (s *Scorer) LabelOf(score float64) string { return s.label(score) }
+// LabelOf maps a clause or aspect score to a label.
+func (s *Scorer) LabelOf(score float64) string { return label(score, s.aspectBand) }
 
 func exclaimed(d *segment.Doc, c segment.Clause) bool {
 	for k := c.End - 1; k >= c.Start; k-- {

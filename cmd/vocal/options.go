@@ -16,17 +16,18 @@ import (
 // Config is the YAML configuration file (--config); flags override it.
 type Config struct {
 	Input       pipeline.InputConfig `yaml:"input"`
-	Lexicons    string               `yaml:"lexicons"`     // directory overriding embedded lexicon files
-	Taxonomy    string               `yaml:"taxonomy"`     // taxonomy YAML replacing the embedded one
-	Workers     int                  `yaml:"workers"`      // 0 = all cores
-	NeutralBand float64              `yaml:"neutral_band"` // |score| below this is neutral
-	TimeField   string               `yaml:"time_field"`   // partitions records by this field's day
-	BatchRows   int                  `yaml:"batch_rows"`   // rows per Arrow batch / Parquet row group
+	Lexicons    string               `yaml:"lexicons"`            // directory overriding embedded lexicon files
+	Taxonomy    string               `yaml:"taxonomy"`            // taxonomy YAML replacing the embedded one
+	Workers     int                  `yaml:"workers"`             // 0 = all cores
+	NeutralBand float64              `yaml:"neutral_band"`        // documents with |score| below this are neutral
+	AspectBand  float64              `yaml:"aspect_neutral_band"` // the same for topic mentions
+	TimeField   string               `yaml:"time_field"`          // partitions records by this field's day
+	BatchRows   int                  `yaml:"batch_rows"`          // rows per Arrow batch / Parquet row group
 }
 
 // DefaultConfig returns every default.
 func DefaultConfig() Config {
-	return Config{Input: pipeline.DefaultInputConfig(), NeutralBand: 0.1, TimeField: "created_at", BatchRows: 8192}
+	return Config{Input: pipeline.DefaultInputConfig(), NeutralBand: 0.15, AspectBand: 0.1, TimeField: "created_at", BatchRows: 8192}
 }
 
 // Validate checks the configuration at start-up.
@@ -37,8 +38,8 @@ func (c Config) Validate() error {
 	if c.Workers < 0 {
 		return fmt.Errorf("workers %d: want 0 (all cores) or more", c.Workers)
 	}
-	if c.NeutralBand < 0 || c.NeutralBand >= 1 {
-		return fmt.Errorf("neutral_band %v: want [0, 1)", c.NeutralBand)
+	if c.NeutralBand < 0 || c.NeutralBand >= 1 || c.AspectBand < 0 || c.AspectBand >= 1 {
+		return fmt.Errorf("neutral_band %v, aspect_neutral_band %v: want [0, 1)", c.NeutralBand, c.AspectBand)
 	}
 	if c.BatchRows < 1 {
 		return fmt.Errorf("batch_rows %d: want at least 1", c.BatchRows)
@@ -91,6 +92,7 @@ func (o *globalOptions) load(cmd *cobra.Command) (Config, error) {
 	set("text-field", func() { cfg.Input.TextField = o.cfg.Input.TextField })
 	set("format", func() { cfg.Input.Format = o.cfg.Input.Format })
 	set("encoding", func() { cfg.Input.Encoding = o.cfg.Input.Encoding })
+	set("time-field", func() { cfg.TimeField = o.cfg.TimeField })
 	if err := cfg.Validate(); err != nil {
 		return cfg, usageError{err}
 	}
@@ -121,5 +123,5 @@ func analyzer(cfg Config) (*pipeline.Analyzer, error) {
 			return nil, err
 		}
 	}
-	return pipeline.NewAnalyzer(set, sentiment.WithNeutralBand(cfg.NeutralBand))
+	return pipeline.NewAnalyzer(set, sentiment.WithNeutralBand(cfg.NeutralBand, cfg.AspectBand))
 }
