@@ -38,15 +38,16 @@ type DatasetConfig struct {
 // medium) and rejects.jsonl. Files are written under temporary names and
 // renamed on Close, so a crash never leaves a file that looks complete.
 type DatasetSink struct {
-	cfg     DatasetConfig
-	pending []*Record
-	schema  *arrow.Schema
-	cols    []passColumn
-	parts   map[string]*partition
-	alerts  *spool
-	rejects *spool
-	Alerts  int64
-	files   []string
+	cfg      DatasetConfig
+	pending  []*Record
+	schema   *arrow.Schema
+	cols     []passColumn
+	parts    map[string]*partition
+	buffered int // rows appended to builders and not yet flushed, all partitions
+	alerts   *spool
+	rejects  *spool
+	Alerts   int64
+	files    []string
 }
 
 type partition struct {
@@ -147,11 +148,29 @@ func (s *DatasetSink) add(r *Record) error {
 	}
 	p.tb.append(r)
 	p.rows++
+	s.buffered++
 	if p.tb.rows >= s.cfg.BatchRows {
+		s.buffered -= p.tb.rows
 		return p.flush()
+	}
+	if s.buffered >= maxBufferedBatches*s.cfg.BatchRows {
+		// Many partitions each holding part of a batch: flush the fullest,
+		// so memory stays bounded however many days the input spans.
+		var fullest *partition
+		for _, q := range s.parts {
+			if fullest == nil || q.tb.rows > fullest.tb.rows {
+				fullest = q
+			}
+		}
+		s.buffered -= fullest.tb.rows
+		return fullest.flush()
 	}
 	return nil
 }
+
+// maxBufferedBatches bounds the rows held in builders across all partitions,
+// in batches.
+const maxBufferedBatches = 4
 
 func (s *DatasetSink) openPartition(day string) (*partition, error) {
 	dir := filepath.Join(s.cfg.Dir, "records", "date="+day)
