@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"math"
 	"strconv"
 	"strings"
 
@@ -55,9 +56,6 @@ const (
 	Event        ModifierKind = "event"        // marks a reported event (差点起火)
 	Request      ModifierKind = "request"      // marks a request (请, please); its clause weighs Weight
 )
-
-var modifierKinds = map[ModifierKind]bool{Negator: true, Intensifier: true, Diminisher: true,
-	Contrast: true, Concession: true, Rhetorical: true, Hypothetical: true, Event: true, Request: true}
 
 // Modifier is a word that changes the weight or scope of sentiment terms.
 type Modifier struct {
@@ -198,10 +196,16 @@ func eachRow(name string, raw []byte, fn func(fields []string) error) error {
 
 func parseWeight(s string) (float64, error) {
 	w, err := strconv.ParseFloat(strings.TrimSpace(s), 64)
-	if err != nil {
-		return 0, fmt.Errorf("weight %q is not a number", s)
+	if err != nil || math.IsNaN(w) || math.IsInf(w, 0) {
+		return 0, fmt.Errorf("weight %q is not a finite number", s)
 	}
 	return w, nil
+}
+
+// modifierRange is the allowed weight range of each modifier kind.
+var modifierRange = map[ModifierKind][2]float64{
+	Negator: {-2, 0}, Intensifier: {1, 4}, Diminisher: {0, 1}, Contrast: {1, 4}, Concession: {0, 1},
+	Rhetorical: {-4, 0}, Hypothetical: {0, 4}, Event: {0, 4}, Request: {0, 1},
 }
 
 // parseEntries reads "term<TAB>weight[<TAB>...]" lines; extra columns are ignored
@@ -236,12 +240,16 @@ func parseModifiers(name string, raw []byte) ([]Modifier, error) {
 			return fmt.Errorf("want term<TAB>kind<TAB>weight, got %d field(s)", len(f))
 		}
 		kind := ModifierKind(strings.TrimSpace(f[1]))
-		if !modifierKinds[kind] {
+		rng, ok := modifierRange[kind]
+		if !ok {
 			return fmt.Errorf("unknown modifier kind %q", kind)
 		}
 		w, err := parseWeight(f[2])
 		if err != nil {
 			return err
+		}
+		if w < rng[0] || w > rng[1] {
+			return fmt.Errorf("%s weight %v of %q outside [%v, %v]", kind, w, f[0], rng[0], rng[1])
 		}
 		out = append(out, Modifier{Term: Fold(f[0]), Kind: kind, Weight: w})
 		return nil
@@ -255,7 +263,11 @@ func parseRisk(name string, raw []byte) ([]RiskTerm, error) {
 		if len(f) != 3 {
 			return fmt.Errorf("want term<TAB>category<TAB>level, got %d field(s)", len(f))
 		}
-		t := RiskTerm{Term: Fold(f[0]), Category: strings.TrimSpace(f[1]), Level: strings.TrimSpace(f[2])}
+		term := Fold(f[0])
+		if strings.HasPrefix(strings.TrimSpace(f[0]), "re:") {
+			term = strings.TrimSpace(f[0]) // a pattern keeps its case: \S is not \s
+		}
+		t := RiskTerm{Term: term, Category: strings.TrimSpace(f[1]), Level: strings.TrimSpace(f[2])}
 		if !validCategory(t.Category) {
 			return fmt.Errorf("unknown risk category %q", t.Category)
 		}

@@ -149,7 +149,14 @@ func inferSchema(recs []*Record) (*arrow.Schema, []passColumn) {
 	}
 	fields := append([]arrow.Field{}, fixedFields...)
 	cols := make([]passColumn, 0, len(order))
+	taken := map[string]bool{ExtraColumn: true}
+	for _, f := range fixedFields {
+		taken[f.Name] = true
+	}
 	for _, name := range order {
+		if taken[name] {
+			continue // a passthrough named like a fixed column stays in extra
+		}
 		k := kinds[name]
 		if k == kindNull {
 			k = kindString
@@ -293,7 +300,8 @@ func appendPass(fb array.Builder, kind passKind, v json.RawMessage) bool {
 		fb.(*array.TimestampBuilder).Append(arrow.Timestamp(tm.UnixMilli()))
 	default:
 		var s string
-		if k == kindString && v[0] == '"' && json.Unmarshal(v, &s) == nil {
+		// Any JSON string (a time-like one too) is stored unquoted.
+		if v[0] == '"' && json.Unmarshal(v, &s) == nil {
 			fb.(*array.StringBuilder).Append(s)
 		} else {
 			fb.(*array.StringBuilder).Append(string(bytes.TrimSpace(v)))

@@ -7,8 +7,6 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
-
-	"github.com/vocal-dev/vocal/lexicons"
 )
 
 var update = flag.Bool("update", false, "rewrite golden files under testdata/golden")
@@ -18,14 +16,7 @@ var update = flag.Bool("update", false, "rewrite golden files under testdata/gol
 // After an intended change of lexicons or rules, run
 // `go test ./pipeline -run TestGoldenSample -update` and review the diff.
 func TestGoldenSample(t *testing.T) {
-	set, err := lexicons.Default()
-	if err != nil {
-		t.Fatal(err)
-	}
-	an, err := NewAnalyzer(set)
-	if err != nil {
-		t.Fatal(err)
-	}
+	an := realAnalyzer(t)
 	src, err := OpenInputs([]string{filepath.Join("..", "testdata", "sample", "feedback.jsonl")}, DefaultInputConfig())
 	if err != nil {
 		t.Fatal(err)

@@ -97,20 +97,21 @@ func Run(ctx context.Context, src Source, stage Stage, sink Sink, opt RunOptions
 		for r, ok := pending[next]; ok; r, ok = pending[next] {
 			delete(pending, next)
 			next++
+			if sinkErr == nil {
+				c.Read++
+				if r.Err != nil {
+					c.Rejected++
+				} else {
+					c.Written++
+				}
+				if err := sink.Write(ctx, r); err != nil {
+					sinkErr = err
+					cancel()
+				}
+			}
+			// Free the slot only once the record is written, so that at
+			// most MaxInFlight records are read and not yet written.
 			<-slots
-			if sinkErr != nil {
-				continue
-			}
-			c.Read++
-			if r.Err != nil {
-				c.Rejected++
-			} else {
-				c.Written++
-			}
-			if err := sink.Write(ctx, r); err != nil {
-				sinkErr = err
-				cancel()
-			}
 		}
 	}
 	switch {

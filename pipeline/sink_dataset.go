@@ -271,6 +271,23 @@ func (s *DatasetSink) Close() error {
 	return errors.Join(errors.Join(errs...), s.alerts.commit(), s.rejects.commit())
 }
 
+// Abort closes every file of a failed run and removes them, leaving the
+// dataset as it was before the run.
+func (s *DatasetSink) Abort() {
+	for _, p := range s.parts {
+		p.ipcFile.Close()
+		p.pqFile.Close()
+		p.tb.release()
+		for _, final := range p.final {
+			os.Remove(tempName(final))
+		}
+	}
+	for _, sp := range []*spool{s.alerts, s.rejects} {
+		sp.tmp.Close()
+		os.Remove(sp.tmp.Name())
+	}
+}
+
 // Files lists the record files committed by Close.
 func (s *DatasetSink) Files() []string { return s.files }
 

@@ -172,7 +172,7 @@ func decodeInput(r io.Reader, enc string) (*bufio.Reader, string, error) {
 		switch {
 		case len(head) >= 3 && head[0] == 0xEF && head[1] == 0xBB && head[2] == 0xBF:
 			enc = "utf-8-bom"
-		case validUTF8Prefix(head, err == nil):
+		case mostlyUTF8(head, err == nil):
 			enc = "utf-8"
 		default:
 			enc = "gb18030"
@@ -194,26 +194,39 @@ func decodeInput(r io.Reader, enc string) (*bufio.Reader, string, error) {
 	return nil, "", fmt.Errorf("unknown encoding %q", enc)
 }
 
-// validUTF8Prefix reports whether b is valid UTF-8, allowing a rune cut off at
-// the end of a partial read.
-func validUTF8Prefix(b []byte, truncated bool) bool {
-	if truncated {
-		for k := 0; k < utf8.UTFMax && len(b) > 0 && !utf8.Valid(b); k++ {
-			b = b[:len(b)-1]
-		}
+// mostlyUTF8 reports whether b reads as UTF-8: at most one invalid byte in a
+// hundred non-ASCII bytes (a stray bad byte in a UTF-8 file is rejected with
+// its line later; GBK text is almost never valid UTF-8), allowing a rune cut
+// off at the end of a partial read.
+func mostlyUTF8(b []byte, truncated bool) bool {
+	if truncated && len(b) > utf8.UTFMax {
+		b = b[:len(b)-utf8.UTFMax]
 	}
-	return utf8.Valid(b)
+	invalid, multi := 0, 0
+	for len(b) > 0 {
+		r, n := utf8.DecodeRune(b)
+		switch {
+		case r == utf8.RuneError && n == 1:
+			invalid++
+		case n > 1:
+			multi += n
+		}
+		b = b[n:]
+	}
+	return invalid == 0 || invalid*100 <= multi
 }
 
-// readLine reads one line without its newline. A line longer than max is
-// consumed and reported with tooLong, holding only its first max bytes.
+// readLine reads one line without its newline. A line longer than max bytes
+// (not counting the newline) is consumed and reported with tooLong, holding
+// only its first max bytes.
 func readLine(br *bufio.Reader, max int) (line []byte, tooLong bool, err error) {
 	for {
 		frag, err := br.ReadSlice('\n')
-		if len(line)+len(frag) <= max {
+		if !tooLong {
 			line = append(line, frag...)
-		} else {
-			tooLong = true
+			if len(trimEOL(line)) > max {
+				line, tooLong = line[:max], true
+			}
 		}
 		if err == bufio.ErrBufferFull {
 			continue

@@ -10,6 +10,7 @@ import (
 	"io"
 	"regexp"
 	"strings"
+	"unicode/utf8"
 )
 
 type csvSource struct {
@@ -64,19 +65,31 @@ func (s *csvSource) Next(ctx context.Context) (*Record, error) {
 	if err == io.EOF {
 		return nil, io.EOF
 	}
-	line, _ := s.r.FieldPos(0)
-	rec := &Record{Source: s.name, Line: line, Raw: clip([]byte(strings.Join(row, ",")))}
 	var pe *csv.ParseError
 	switch {
 	case errors.As(err, &pe):
-		rec.Line = pe.StartLine
+		rec := &Record{Source: s.name, Line: pe.StartLine, Raw: clip([]byte(strings.Join(row, ",")))}
 		rec.Err = reject(s.name, pe.StartLine, "", "malformed CSV: %v", pe.Err)
 		return rec, nil
 	case err != nil:
-		return nil, fmt.Errorf("%s:%d: read: %w", s.name, line, err)
-	case len(row) != len(s.header):
+		// FieldPos may have no field to report after a read error.
+		return nil, fmt.Errorf("%s: read: %w", s.name, err)
+	}
+	line, _ := s.r.FieldPos(0)
+	rec := &Record{Source: s.name, Line: line, Raw: clip([]byte(strings.Join(row, ",")))}
+	if n := len(row) - 1 + totalLen(row); n > s.cfg.MaxLineBytes {
+		rec.Err = reject(s.name, line, "", "row longer than %d bytes", s.cfg.MaxLineBytes)
+		return rec, nil
+	}
+	if len(row) != len(s.header) {
 		rec.Err = reject(s.name, line, "", "row has %d columns, header has %d", len(row), len(s.header))
 		return rec, nil
+	}
+	for i, v := range row {
+		if !utf8.ValidString(v) {
+			rec.Err = reject(s.name, line, s.header[i], "invalid UTF-8 (is the file GBK? try --encoding gb18030)")
+			return rec, nil
+		}
 	}
 	fields := make([]Field, len(row))
 	for i, v := range row {
@@ -89,6 +102,14 @@ func (s *csvSource) Next(ctx context.Context) (*Record, error) {
 	}
 	rec.Err = fill(rec, fields, s.cfg)
 	return rec, nil
+}
+
+func totalLen(row []string) int {
+	n := 0
+	for _, v := range row {
+		n += len(v)
+	}
+	return n
 }
 
 var csvNumber = regexp.MustCompile(`^-?(0|[1-9][0-9]{0,17})(\.[0-9]+)?$`)

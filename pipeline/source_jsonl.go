@@ -81,7 +81,7 @@ func (s *jsonlSource) parse(rec *Record, line []byte) error {
 	if _, err := dec.Token(); err != nil {
 		return reject(s.name, s.line, "", "not JSON: %v", err)
 	}
-	if dec.More() {
+	if len(bytes.TrimSpace(line[dec.InputOffset():])) > 0 {
 		return reject(s.name, s.line, "", "trailing data after the JSON object")
 	}
 	return fill(rec, fields, s.cfg)
@@ -104,7 +104,9 @@ func fill(rec *Record, fields []Field, cfg InputConfig) error {
 			hasText = true
 		case f.Name == cfg.IDField:
 			rec.ID = idString(f.Value)
-		case Reserved[f.Name]:
+		case Reserved[f.Name] || f.Name == "id" || f.Name == "text":
+			// With --id-field or --text-field, an input "id" or "text" would
+			// be written twice in the output record.
 			return reject(rec.Source, rec.Line, f.Name, "field name is reserved for output (rename it)")
 		default:
 			rec.Fields = append(rec.Fields, f)

@@ -1,6 +1,9 @@
 package segment
 
-import "unicode"
+import (
+	"strings"
+	"unicode"
+)
 
 // isBoundary reports whether normalized rune r ends a clause.
 func isBoundary(rs []rune, i int) bool {
@@ -92,23 +95,43 @@ func (d *Doc) splitConnectives(s *Segmenter, spans []Clause) []Clause {
 		}
 		out = append(out, c)
 	}
+	return d.mergeBareConnectives(out)
+}
+
+// mergeBareConnectives folds a clause holding only its connective (但是，物流
+// 太慢了; However, the battery...) into the next clause, which it leads.
+func (d *Doc) mergeBareConnectives(cs []Clause) []Clause {
+	out := cs[:0]
+	for i := 0; i < len(cs); i++ {
+		c := cs[i]
+		if c.Lead != "" && i+1 < len(cs) && cs[i+1].Lead == "" &&
+			!hasContent(d.Norm.Runes[d.Skip(c.Start, c.Lead):c.End]) {
+			cs[i+1].Start, cs[i+1].Lead = c.Start, c.Lead
+			continue
+		}
+		out = append(out, c)
+	}
 	return out
 }
 
 // detectLang decides the language from Han characters and Latin words: each
 // Latin word counts as two Han characters; a script with under a fifth of the
-// weight is ignored.
+// weight is ignored, and mixed text needs at least two Latin words.
 func detectLang(d *Doc) string {
-	han, latin := 0, 0
+	han, latin, words := 0, 0, 0
 	for _, t := range d.Tokens {
 		if t.Kind != Word {
 			continue
+		}
+		if strings.ContainsAny(t.Text, "0123456789") {
+			continue // model numbers (5G, A4L, iPhone 15) carry no language
 		}
 		for _, r := range t.Text {
 			if unicode.Is(unicode.Han, r) {
 				han++
 			} else if r < 0x80 && unicode.IsLetter(r) {
 				latin += 2
+				words++
 				break
 			}
 		}
@@ -118,8 +141,8 @@ func detectLang(d *Doc) string {
 		return LangUnd
 	case han*5 < total:
 		return LangEn
-	case latin*5 < total:
-		return LangZh
+	case latin*5 < total || words < 2:
+		return LangZh // a lone brand name (iPhone发热) does not make text mixed
 	}
 	return LangMixed
 }

@@ -24,6 +24,7 @@ type Matcher struct {
 	pats  []pattern
 	empty bool
 	align *alignment
+	terms map[string]int // normalized term -> pattern index
 }
 
 // alignment holds the glue allowed around a Han match that does not fall on
@@ -31,15 +32,17 @@ type Matcher struct {
 type alignment struct {
 	prefixes map[string]bool
 	suffixes map[string]bool
+	loose    bool // reject only matches straddling words at both ends
 }
 
 // MatcherOption tunes NewMatcher.
 type MatcherOption func(*Matcher)
 
 // AlignToWords makes Han matches respect word boundaries: a match that starts
-// or ends inside a gse word is kept only when the rest of that word is glue,
-// a listed prefix before it (很 in 很好, 不 in 不错) or a listed suffix after it
-// (了, 的, 啊). This keeps 服了 out of 客服了 and 小 out of 小时.
+// or ends inside a gse word is kept only when the rest of that word is glue (a
+// listed prefix before it, 很 in 很好; a listed suffix after it, 了 in 好了)
+// or another term of the matcher (很贵 is 很 + 贵). This keeps 服了 out of
+// 客服了 and 小 out of 小时.
 func AlignToWords(prefixes, suffixes []string) MatcherOption {
 	return func(m *Matcher) {
 		a := &alignment{prefixes: map[string]bool{}, suffixes: map[string]bool{}}
@@ -51,6 +54,13 @@ func AlignToWords(prefixes, suffixes []string) MatcherOption {
 		}
 		m.align = a
 	}
+}
+
+// AvoidStraddling drops Han matches that start inside one gse word and end
+// inside another (物流 in 动物|流浪), keeping those aligned at either end
+// (客服 in 人工客服).
+func AvoidStraddling() MatcherOption {
+	return func(m *Matcher) { m.align = &alignment{loose: true} }
 }
 
 type pattern struct {
@@ -92,7 +102,7 @@ func (s *Segmenter) NewMatcher(terms []string, opts ...MatcherOption) *Matcher {
 		pats = append(pats, p)
 	}
 	b := ahocorasick.NewAhoCorasickBuilder(ahocorasick.Opts{MatchKind: ahocorasick.LeftMostLongestMatch, DFA: true})
-	m := &Matcher{ac: b.Build(keys), pats: pats, empty: len(keys) == 0}
+	m := &Matcher{ac: b.Build(keys), pats: pats, empty: len(keys) == 0, terms: index}
 	for _, o := range opts {
 		o(m)
 	}
@@ -121,7 +131,7 @@ func (m *Matcher) Find(d *Doc) []Match {
 		case start < taken:
 		case p.wordStart && start > 0 && isASCIIAlnum(rs[start-1]):
 		case p.wordEnd && end < len(rs) && isASCIIAlnum(rs[end]):
-		case m.align != nil && !m.align.ok(d, start, end):
+		case m.align != nil && !m.align.ok(m, d, start, end):
 		default:
 			out = append(out, Match{ID: p.id, Start: start, End: end})
 			taken = end
@@ -131,18 +141,26 @@ func (m *Matcher) Find(d *Doc) []Match {
 }
 
 // ok reports whether the match [start, end) sits on word boundaries, up to glue.
-func (a *alignment) ok(d *Doc, start, end int) bool {
+func (a *alignment) ok(m *Matcher, d *Doc, start, end int) bool {
+	startOK, endOK := true, true
 	if ti := d.TokenIndex(start); ti >= 0 {
 		t := d.Tokens[ti]
-		if t.NStart < start && t.Kind == Word && !a.prefixes[string(d.Norm.Runes[t.NStart:start])] {
-			return false
+		if t.NStart < start && t.Kind == Word {
+			rest := string(d.Norm.Runes[t.NStart:start])
+			_, term := m.terms[rest]
+			startOK = a.prefixes[rest] || term
 		}
 	}
 	if ti := d.TokenIndex(end - 1); ti >= 0 {
 		t := d.Tokens[ti]
-		if t.NEnd > end && t.Kind == Word && !a.suffixes[string(d.Norm.Runes[end:t.NEnd])] {
-			return false
+		if t.NEnd > end && t.Kind == Word {
+			rest := string(d.Norm.Runes[end:t.NEnd])
+			_, term := m.terms[rest]
+			endOK = a.suffixes[rest] || term
 		}
 	}
-	return true
+	if a.loose {
+		return startOK || endOK
+	}
+	return startOK && endOK
 }

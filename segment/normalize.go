@@ -109,6 +109,23 @@ func repeatKeep(r rune) int {
 	return 0
 }
 
+// literalRun reports a repeat that is not emphasis: www, and a whole
+// upper-case three-letter word (BBB, AAA batteries).
+func literalRun(orig []rune, i, j int) bool {
+	if orig[i] == 'w' || orig[i] == 'W' {
+		return true
+	}
+	if j-i != 3 || (i > 0 && unicode.IsLetter(orig[i-1])) || (j < len(orig) && unicode.IsLetter(orig[j])) {
+		return false
+	}
+	for _, r := range orig[i:j] {
+		if !unicode.IsUpper(r) {
+			return false
+		}
+	}
+	return true
+}
+
 var (
 	htmlRE = regexp.MustCompile(`<[a-zA-Z/!][^<>]{0,300}>|&(?:[a-zA-Z]{2,8}|#[0-9]{1,6});`)
 )
@@ -133,7 +150,7 @@ func normalize(s string, simp map[rune]rune) Text {
 			j++
 		}
 		keep := repeatKeep(r)
-		if keep == 0 || j-i < 3 {
+		if keep == 0 || j-i < 3 || literalRun(orig, i, j) {
 			for k := i; k < j; k++ {
 				t.add(r, k, k+1, false)
 			}

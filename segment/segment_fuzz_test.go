@@ -3,6 +3,7 @@ package segment_test
 import (
 	"strings"
 	"testing"
+	"time"
 	"unicode/utf8"
 
 	"github.com/vocal-dev/vocal/segment"
@@ -32,14 +33,15 @@ var benchFuzzSeeds = []string{
 	"soooooo goooood",
 	"!!!!!!!!????????。。。。。",
 	"ＡＢＣ１２３，全角ＡＰＰ！",
+	"I cannot gonna don't I'm y'all o'clock e-mail U.S.A. AT&T",
 	"这個價錢太貴了",
 	"a\x00b\x00好",
 	"\x00",
 	"\xed\xa0\x80\xed\xb0\x80", // a surrogate pair encoded as CESU-8 (invalid UTF-8)
-	"好\xed\xa0\x80评",          // lone high surrogate
+	"好\xed\xa0\x80评",           // lone high surrogate
 	"\xed\xbf\xbf",             // lone low surrogate
 	"\xff\xfe\xfd",
-	"好\xe4\xbd",   // truncated sequence
+	"好\xe4\xbd",  // truncated sequence
 	"\xc0\xaf差评", // overlong encoding
 	"\uFEFF\u200B\u200D\uFE0F",
 	"\u3000\u3000全角空格",
@@ -133,6 +135,9 @@ func benchCheckDoc(t *testing.T, text string, d *segment.Doc) {
 		if tk.Text == "" {
 			t.Fatalf("token %d: empty text", i)
 		}
+		if prev != nil && prev.NEnd == tk.NStart && benchASCIIWord(prev.Text) && benchASCIIWord(tk.Text) {
+			t.Fatalf("Latin word split into tokens %d %q and %d %q", i-1, prev.Text, i, tk.Text)
+		}
 		_ = tk.Kind.String()
 		for k := tk.NStart; k < tk.NEnd; k++ {
 			if got := d.TokenIndex(k); got != i {
@@ -151,9 +156,11 @@ func benchCheckDoc(t *testing.T, text string, d *segment.Doc) {
 		if s, e := d.Span(c.Start, c.End); s < 0 || s > e || e > n {
 			t.Fatalf("clause %d: Span = [%d,%d), original has %d runes", i, s, e, n)
 		}
-		for k := c.Start; k < c.End; k++ {
-			if got := d.ClauseOf(k); got != i {
-				t.Fatalf("ClauseOf(%d) = %d, want %d", k, got, i)
+		if len(d.Clauses) <= 64 { // ClauseOf is linear in the clauses
+			for k := c.Start; k < c.End; k++ {
+				if got := d.ClauseOf(k); got != i {
+					t.Fatalf("ClauseOf(%d) = %d, want %d", k, got, i)
+				}
 			}
 		}
 		benchCheckEvidence(t, d, orig, c.Start, c.End)
@@ -163,6 +170,17 @@ func benchCheckDoc(t *testing.T, text string, d *segment.Doc) {
 	_ = d.TokenIndex(nn)
 	_ = d.ClauseOf(nn)
 	_ = d.TokensBetween(0, nn)
+}
+
+// benchASCIIWord reports whether s is made of ASCII letters only; two such
+// tokens never touch (prose keeps a word whole, "n't" and "'m" carry a quote).
+func benchASCIIWord(s string) bool {
+	for _, r := range s {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z') {
+			return false
+		}
+	}
+	return s != ""
 }
 
 func benchCheckEvidence(t *testing.T, d *segment.Doc, orig []rune, ns, ne int) {
@@ -187,4 +205,29 @@ func TestSegmentSeeds(t *testing.T) {
 			t.Errorf("Segment(%q) is not deterministic", s)
 		}
 	}
+}
+
+// TestSegmentLargeInput segments 1 MB of reviews as one text: offsets must hold
+// at that size and the cost must stay about linear (a few hundred ms here).
+func TestSegmentLargeInput(t *testing.T) {
+	if testing.Short() {
+		t.Skip("1 MB input")
+	}
+	seg := benchMustSegmenter(t)
+	zh, _ := benchLines(t, "zh")
+	en, _ := benchLines(t, "en")
+	all := strings.Join(append(zh, en...), "\n")
+	const size = 1 << 20
+	text := strings.ToValidUTF8(strings.Repeat(all, size/len(all)+1)[:size], "")
+	start := time.Now()
+	d := seg.Segment(text)
+	elapsed := time.Since(start)
+	benchCheckDoc(t, text, d)
+	if d.Lang != segment.LangMixed {
+		t.Errorf("Lang = %q, want %q", d.Lang, segment.LangMixed)
+	}
+	if elapsed > 20*time.Second {
+		t.Errorf("Segment of %d bytes took %v", len(text), elapsed)
+	}
+	t.Logf("%d bytes, %d tokens, %d clauses in %v", len(text), len(d.Tokens), len(d.Clauses), elapsed)
 }

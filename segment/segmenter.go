@@ -3,6 +3,7 @@ package segment
 import (
 	"fmt"
 	"regexp"
+	"sort"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -69,6 +70,8 @@ type Doc struct {
 	normStr   string
 	byteToIdx []int32 // byte offset in normStr -> normalized rune index
 	tokenAt   []int32 // normalized rune index -> token index, -1 outside tokens
+	// startsBefore[i] counts the tokens starting before normalized position i.
+	startsBefore []int32
 }
 
 // NormString is the normalized text as a string, for byte-oriented matchers.
@@ -129,24 +132,27 @@ func (d *Doc) TokenIndex(i int) int {
 }
 
 // TokensBetween counts tokens strictly between normalized positions a (exclusive
-// end of a left span) and b (start of a right span), ignoring spaces.
+// end of a left span) and b (start of a right span), ignoring spaces: the
+// tokens starting in [a, b), plus one when a token already runs at a.
 func (d *Doc) TokensBetween(a, b int) int {
-	n, last := 0, -1
-	for i := a; i < b && i < len(d.tokenAt); i++ {
-		if t := int(d.tokenAt[i]); t >= 0 && t != last {
-			n++
-			last = t
-		}
+	if b > len(d.startsBefore)-1 {
+		b = len(d.startsBefore) - 1
+	}
+	if a < 0 || a >= b {
+		return 0
+	}
+	n := int(d.startsBefore[b] - d.startsBefore[a])
+	if t := d.tokenAt[a]; t >= 0 && d.Tokens[t].NStart < a {
+		n++
 	}
 	return n
 }
 
 // ClauseOf returns the index of the clause holding normalized position i, or -1.
 func (d *Doc) ClauseOf(i int) int {
-	for k, c := range d.Clauses {
-		if i >= c.Start && i < c.End {
-			return k
-		}
+	k := sort.Search(len(d.Clauses), func(k int) bool { return d.Clauses[k].End > i })
+	if k < len(d.Clauses) && i >= d.Clauses[k].Start {
+		return k
 	}
 	return -1
 }
@@ -240,9 +246,21 @@ func (s *Segmenter) Segment(text string) *Doc {
 	}
 	d.setNormString()
 	d.tokenize(s, specials)
+	d.countStarts()
 	d.clauses(s)
 	d.Lang = detectLang(d)
 	return d
+}
+
+func (d *Doc) countStarts() {
+	d.startsBefore = make([]int32, len(d.Norm.Runes)+1)
+	t := 0
+	for i := range d.Norm.Runes {
+		for t < len(d.Tokens) && d.Tokens[t].NStart < i+1 && d.Tokens[t].NStart <= i {
+			t++
+		}
+		d.startsBefore[i+1] = int32(t)
+	}
 }
 
 func (d *Doc) setNormString() {
@@ -339,7 +357,7 @@ func (d *Doc) tokenize(s *Segmenter, specials []special) {
 		}
 		c := classify(rs[i])
 		j := i + 1
-		for j < stop && classify(rs[j]) == c {
+		for j < stop && (classify(rs[j]) == c || c == classOther && latinJoin(rs, j, stop)) {
 			j++
 		}
 		switch c {
@@ -355,10 +373,28 @@ func (d *Doc) tokenize(s *Segmenter, specials []special) {
 				d.addToken(k, k+1, Emoji)
 			}
 		case classOther:
-			d.tokenizeLatin(i, j)
+			// cut at clause punctuation first: prose keeps "，a4l" or "15，618" whole
+			from := i
+			for k := i; k <= j; k++ {
+				if k == j || isBoundary(rs, k) && rs[k] != ' ' && rs[k] != '\t' {
+					if k > from {
+						d.tokenizeLatin(from, k)
+					}
+					if k < j {
+						d.addToken(k, k+1, Punct)
+					}
+					from = k + 1
+				}
+			}
 		}
 		i = j
 	}
+}
+
+// latinJoin reports whether the space at j continues a non-Han run (iPhone 15
+// Pro is one run for prose, so model numbers can stay whole).
+func latinJoin(rs []rune, j, stop int) bool {
+	return (rs[j] == ' ' || rs[j] == '\t') && j+1 < stop && classify(rs[j+1]) == classOther
 }
 
 // tokenizeLatin runs prose's tokenizer over the non-Han run [a, b) and aligns

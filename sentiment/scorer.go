@@ -120,7 +120,7 @@ func New(seg *segment.Segmenter, set *lexicons.Set, opts ...Option) *Scorer {
 // term without changing it (也好, 好了, 慢死了).
 var (
 	adverbGlue   = strings.Fields("也 都 还 就 又 真 是 可 好 老 挺 蛮 较 也很 都很 还是 真的 就是 都不 也不 还不 就不 又不 真不")
-	particleGlue = strings.Fields("了 的 啊 呀 吧 哦 呢 吗 嘛 啦 喔 哇 得 地 着 过 死 爆 透 极 炸 疯 哭 晕 翻 坏 到 些 点 一点 一些 了吧 的话 死了 极了 透了 爆了 得很 得多 多了 一批 至极")
+	particleGlue = strings.Fields("了 的 啊 呀 吧 哦 呢 吗 嘛 啦 喔 哇 得 地 着 过 死 爆 透 极 炸 疯 哭 晕 翻 坏 些 点 一点 一些 了吧 的话 死了 极了 透了 爆了 得很 得多 多了 一批 至极")
 )
 
 // Scope limits, in tokens between a modifier and the term it changes.

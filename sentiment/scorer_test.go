@@ -304,22 +304,25 @@ func TestScorePureAndConcurrent(t *testing.T) {
 	}
 }
 
+// TestNeutralBand: the document band labels the document score, the aspect
+// band the clause and aspect scores (LabelOf); neither changes a score.
 func TestNeutralBand(t *testing.T) {
 	f := mustShared(t)
 	set, err := lexicons.Load(smallLexicons)
 	if err != nil {
 		t.Fatal(err)
 	}
-	wide := sentiment.New(f.seg, set, sentiment.WithNeutralBand(0.9))
+	wide := sentiment.New(f.seg, set, sentiment.WithNeutralBand(0.9, 0.2))
 	_, narrow := score(t, f.small, "好")
 	_, r := score(t, wide, "好")
 	if narrow.Label != sentiment.Positive || r.Label != sentiment.Neutral || r.Score != narrow.Score {
-		t.Errorf("好: default band %s %v, band 0.9 %s %v; want positive then neutral with the same score",
+		t.Errorf("好: default bands %s %v, document band 0.9 %s %v; want positive then neutral with the same score",
 			narrow.Label, narrow.Score, r.Label, r.Score)
 	}
-	for score, want := range map[float64]string{0.95: sentiment.Positive, -0.95: sentiment.Negative, 0.5: sentiment.Neutral, -0.5: sentiment.Neutral} {
+	for score, want := range map[float64]string{0.95: sentiment.Positive, -0.95: sentiment.Negative, 0.5: sentiment.Positive,
+		-0.5: sentiment.Negative, 0.15: sentiment.Neutral, -0.15: sentiment.Neutral} {
 		if got := wide.LabelOf(score); got != want {
-			t.Errorf("LabelOf(%v) with band 0.9 = %s, want %s", score, got, want)
+			t.Errorf("LabelOf(%v) with aspect band 0.2 = %s, want %s", score, got, want)
 		}
 	}
 }

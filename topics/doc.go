@@ -8,11 +8,11 @@
 // (担心会泄露) do not fire; reported events (差点起火) do.
 //
 //	tt, err := topics.New(seg, scorer, set.Taxonomy)
-//	rt := topics.NewRisk(seg, set.Risk)
+//	rt, err := topics.NewRisk(seg, set.Risk)
 //	doc := seg.Segment(text)
 //	sent := scorer.Score(doc)
-//	mentions := tt.Tag(doc, sent)
 //	risk := rt.Tag(doc, sent)
+//	mentions := tt.Tag(doc, sent, risk)
 //
 // Taggers are pure and safe for concurrent use.
 package topics

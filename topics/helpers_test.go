@@ -157,6 +157,7 @@ var smallLexicons = fstest.MapFS{
 		"起诉\tlegal\thigh", "sue\tlegal\thigh", "report you to\tregulator\thigh", "曝光\tmedia\thigh",
 		"再也不买\tchurn\tmedium", "cancel my subscription\tchurn\tmedium",
 		"re:以后不(会)?(再)?(买|来)了\tchurn\tmedium", "re:(电池|充电宝)(鼓包|爆了)\tsafety\tcritical",
+		"re:骗了?我[0-9一二两三四五六七八九十百千]+(块|元)\tfraud\tcritical", "re:charged .{0,12}without (my )?(consent|permission)\tfraud\tcritical",
 	),
 	lexicons.FileTaxonomy: {Data: []byte(smallTaxonomy)},
 }

@@ -96,9 +96,12 @@ func (r *RiskTagger) cancelled(d *segment.Doc, markers []sentiment.Marker, m seg
 	clause := d.ClauseOf(m.Start)
 	event := category == "safety" || category == "fraud" || category == "privacy"
 	cancel := false
-	for _, mk := range markers {
-		if mk.Clause != clause || mk.NEnd > m.Start || d.TokensBetween(mk.NEnd, m.Start) > riskScope {
-			continue
+	// markers are in text order: walk back from the hit while in scope
+	k := sort.Search(len(markers), func(k int) bool { return markers[k].NEnd > m.Start })
+	for k--; k >= 0; k-- {
+		mk := markers[k]
+		if mk.Clause != clause || d.TokensBetween(mk.NEnd, m.Start) > riskScope {
+			break
 		}
 		switch mk.Kind {
 		case lexicons.Event:

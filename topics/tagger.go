@@ -82,7 +82,7 @@ func New(seg *segment.Segmenter, scorer *sentiment.Scorer, tax *lexicons.Taxonom
 	if t.patterns, err = segment.NewPatternSet(exprs); err != nil {
 		return nil, fmt.Errorf("taxonomy: %w", err)
 	}
-	t.matcher = seg.NewMatcher(terms)
+	t.matcher = seg.NewMatcher(terms, segment.AvoidStraddling())
 	return t, nil
 }
 
@@ -155,7 +155,8 @@ func (t *Tagger) Tag(d *segment.Doc, sent sentiment.Result, risk Risk) []Mention
 
 // polarity is the score of the mention's own clause; when nothing fired
 // there, the polarity its cue implies, else that of the next clause without a
-// topic of its own (物流, 等了十天), else the previous one, else the document's.
+// topic of its own (物流, 等了十天), else the previous one, else the
+// document's when it is not neutral.
 func (t *Tagger) polarity(sent sentiment.Result, h found, topicClauses map[int]bool) float64 {
 	clause := h.clause
 	if cs := sent.Clauses[clause]; cs.Fired {
@@ -168,6 +169,9 @@ func (t *Tagger) polarity(sent sentiment.Result, h found, topicClauses map[int]b
 		if k >= 0 && k < len(sent.Clauses) && !topicClauses[k] && sent.Clauses[k].Fired {
 			return round(sent.Clauses[k].Score)
 		}
+	}
+	if sent.Label == sentiment.Neutral {
+		return 0
 	}
 	return sent.Score
 }

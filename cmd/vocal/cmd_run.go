@@ -49,9 +49,11 @@ Files appear under their final names only when complete.`,
 			}
 			counts, err := pipeline.Run(cmd.Context(), src, an, sink, pipeline.RunOptions{Workers: cfg.Workers})
 			if err != nil {
+				sink.Abort()
 				return err
 			}
 			if err := sink.Close(); err != nil {
+				sink.Abort()
 				return fmt.Errorf("commit dataset: %w", err)
 			}
 			finished := time.Now().UTC()
