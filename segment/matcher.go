@@ -120,21 +120,35 @@ func (m *Matcher) Find(d *Doc) []Match {
 	}
 	var out []Match
 	rs := d.Norm.Runes
-	// The iterator resumes one byte after each match's start, so it also
-	// yields matches overlapping an accepted one: skip those.
-	taken := 0
-	it := m.ac.Iter(d.normStr)
-	for next := it.Next(); next != nil; next = it.Next() {
-		p := m.pats[next.Pattern()]
-		start, end := d.RuneIndex(next.Start()), d.RuneIndex(next.End())
-		switch {
-		case start < taken:
-		case p.wordStart && start > 0 && isASCIIAlnum(rs[start-1]):
-		case p.wordEnd && end < len(rs) && isASCIIAlnum(rs[end]):
-		case m.align != nil && !m.align.ok(m, d, start, end):
-		default:
-			out = append(out, Match{ID: p.id, Start: start, End: end})
-			taken = end
+	// The library's iterator resumes one byte after each match's start, so it
+	// would rescan every accepted match for the overlaps we drop: restart it
+	// after each accepted match instead.
+	offset := 0
+	for offset < len(d.normBytes) {
+		it := m.ac.IterByte(d.normBytes[offset:])
+		taken := offset
+		restart := false
+		for next := it.Next(); next != nil; next = it.Next() {
+			p := m.pats[next.Pattern()]
+			bs, be := offset+next.Start(), offset+next.End()
+			if bs < taken {
+				continue
+			}
+			start, end := d.RuneIndex(bs), d.RuneIndex(be)
+			switch {
+			case p.wordStart && start > 0 && isASCIIAlnum(rs[start-1]):
+			case p.wordEnd && end < len(rs) && isASCIIAlnum(rs[end]):
+			case m.align != nil && !m.align.ok(m, d, start, end):
+			default:
+				out = append(out, Match{ID: p.id, Start: start, End: end})
+				offset, restart = be, true
+			}
+			if restart {
+				break
+			}
+		}
+		if !restart {
+			break
 		}
 	}
 	return out

@@ -42,6 +42,9 @@ func NewPatternSet(patterns []string) (*PatternSet, error) {
 		}
 		var groups [][]int
 		for _, set := range required(tree.Simplify()) {
+			if !selective(set) {
+				continue
+			}
 			var g []int
 			for _, l := range set {
 				id, ok := litID[l]
@@ -72,7 +75,7 @@ func (ps *PatternSet) Find(d *Doc) []PatternMatch {
 	var present []bool
 	if ps.nlits > 0 {
 		present = make([]bool, ps.nlits)
-		it := ps.ac.IterOverlapping(d.normStr)
+		it := ps.ac.IterOverlappingByte(d.normBytes)
 		for m := it.Next(); m != nil; m = it.Next() {
 			present[m.Pattern()] = true
 		}
@@ -101,6 +104,17 @@ func satisfied(groups [][]int, present []bool) bool {
 			}
 		}
 		if !ok {
+			return false
+		}
+	}
+	return true
+}
+
+// selective reports whether a literal group filters anything: a group with a
+// one-byte literal (a letter, a digit) is present in almost every text.
+func selective(set []string) bool {
+	for _, l := range set {
+		if len(l) < 2 {
 			return false
 		}
 	}

@@ -68,6 +68,7 @@ type Doc struct {
 
 	orig      []rune
 	normStr   string
+	normBytes []byte  // normStr as bytes, for the byte-oriented automata
 	byteToIdx []int32 // byte offset in normStr -> normalized rune index
 	tokenAt   []int32 // normalized rune index -> token index, -1 outside tokens
 	// startsBefore[i] counts the tokens starting before normalized position i.
@@ -275,6 +276,7 @@ func (d *Doc) setNormString() {
 	}
 	d.byteToIdx = append(d.byteToIdx, int32(len(d.Norm.Runes)))
 	d.normStr = b.String()
+	d.normBytes = []byte(d.normStr)
 }
 
 func findSpecials(rs []rune) []special {
