@@ -171,8 +171,9 @@ func maskHTML(t *Text) {
 		return
 	}
 	s := string(t.Runes)
+	rc := runeCounter{s: s}
 	for _, loc := range htmlRE.FindAllStringIndex(s, -1) {
-		a, b := utf8.RuneCountInString(s[:loc[0]]), utf8.RuneCountInString(s[:loc[1]])
+		a, b := rc.at(loc[0]), rc.at(loc[1])
 		for k := a; k < b; k++ {
 			t.Runes[k] = ' '
 		}
@@ -194,4 +195,20 @@ func containsAny(rs []rune, targets ...rune) bool {
 // Traditional, full-width or upper-case entries match.
 func NormalizeTerm(s string, simp map[rune]rune) string {
 	return string(normalize(strings.TrimSpace(s), simp).Runes)
+}
+
+// runeCounter converts ascending byte offsets of s to rune offsets in linear
+// total time.
+type runeCounter struct {
+	s           string
+	byteOff, rn int
+}
+
+func (c *runeCounter) at(b int) int {
+	if b < c.byteOff {
+		c.byteOff, c.rn = 0, 0
+	}
+	c.rn += utf8.RuneCountInString(c.s[c.byteOff:b])
+	c.byteOff = b
+	return c.rn
 }

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"regexp"
 	"regexp/syntax"
+	"sort"
 
 	ahocorasick "github.com/petar-dambovaliev/aho-corasick"
 )
@@ -68,29 +69,46 @@ func NewPatternSet(patterns []string) (*PatternSet, error) {
 }
 
 // Find returns the matches of every pattern in d, pattern by pattern.
+// Patterns run clause by clause, each only on the clauses holding its
+// literals, so a long text costs about as much as its clauses would alone.
 func (ps *PatternSet) Find(d *Doc) []PatternMatch {
-	if len(ps.res) == 0 || d.normStr == "" {
+	if len(ps.res) == 0 || d.normStr == "" || len(d.Clauses) == 0 {
 		return nil
 	}
-	var present []bool
+	// literal occurrences, grouped by clause
+	byClause := map[int][]int{}
 	if ps.nlits > 0 {
-		present = make([]bool, ps.nlits)
 		it := ps.ac.IterOverlappingByte(d.normBytes)
 		for m := it.Next(); m != nil; m = it.Next() {
-			present[m.Pattern()] = true
-		}
-	}
-	var out []PatternMatch
-	for i, re := range ps.res {
-		if !ps.always[i] && !satisfied(ps.needs[i], present) {
-			continue
-		}
-		for _, loc := range re.FindAllStringIndex(d.normStr, -1) {
-			if loc[1] > loc[0] {
-				out = append(out, PatternMatch{ID: i, Start: d.RuneIndex(loc[0]), End: d.RuneIndex(loc[1])})
+			if c := d.ClauseOf(d.RuneIndex(m.Start())); c >= 0 {
+				byClause[c] = append(byClause[c], m.Pattern())
 			}
 		}
 	}
+	var out []PatternMatch
+	present := make([]bool, ps.nlits)
+	for ci, c := range d.Clauses {
+		lits := byClause[ci]
+		for _, id := range lits {
+			present[id] = true
+		}
+		from, to := int(d.runeToByte[c.Start]), int(d.runeToByte[c.End])
+		text := d.normStr[from:to]
+		for i, re := range ps.res {
+			if !ps.always[i] && (len(lits) == 0 || !satisfied(ps.needs[i], present)) {
+				continue
+			}
+			for _, loc := range re.FindAllStringIndex(text, -1) {
+				if loc[1] > loc[0] {
+					out = append(out, PatternMatch{ID: i, Start: d.RuneIndex(from + loc[0]), End: d.RuneIndex(from + loc[1])})
+				}
+			}
+		}
+		for _, id := range lits {
+			present[id] = false
+		}
+	}
+	sort.SliceStable(out, func(a, b int) bool { return out[a].ID < out[b].ID })
 	return out
 }
 

@@ -66,11 +66,12 @@ type Doc struct {
 	Clauses  []Clause
 	Lang     string
 
-	orig      []rune
-	normStr   string
-	normBytes []byte  // normStr as bytes, for the byte-oriented automata
-	byteToIdx []int32 // byte offset in normStr -> normalized rune index
-	tokenAt   []int32 // normalized rune index -> token index, -1 outside tokens
+	orig       []rune
+	normStr    string
+	normBytes  []byte  // normStr as bytes, for the byte-oriented automata
+	runeToByte []int32 // normalized rune index -> byte offset in normStr
+	byteToIdx  []int32 // byte offset in normStr -> normalized rune index
+	tokenAt    []int32 // normalized rune index -> token index, -1 outside tokens
 	// startsBefore[i] counts the tokens starting before normalized position i.
 	startsBefore []int32
 }
@@ -276,6 +277,10 @@ func (d *Doc) setNormString() {
 	}
 	d.byteToIdx = append(d.byteToIdx, int32(len(d.Norm.Runes)))
 	d.normStr = b.String()
+	d.runeToByte = make([]int32, len(d.Norm.Runes)+1)
+	for bi := len(d.byteToIdx) - 1; bi >= 0; bi-- {
+		d.runeToByte[d.byteToIdx[bi]] = int32(bi)
+	}
 	d.normBytes = []byte(d.normStr)
 }
 
@@ -290,10 +295,14 @@ func findSpecials(rs []rune) []special {
 		re   *regexp.Regexp
 		kind Kind
 	}{{urlRE, URL}, {mentionRE, Mention}, {hashtagRE, Hashtag}} {
+		rc := runeCounter{s: s}
+	matches:
 		for _, loc := range re.re.FindAllStringIndex(s, -1) {
-			a, b := utf8.RuneCountInString(s[:loc[0]]), utf8.RuneCountInString(s[:loc[1]])
-			if taken[a] || taken[b-1] {
-				continue
+			a, b := rc.at(loc[0]), rc.at(loc[1])
+			for k := a; k < b; k++ {
+				if taken[k] { // overlaps an earlier special (#话题@某人#)
+					continue matches
+				}
 			}
 			for k := a; k < b; k++ {
 				taken[k] = true
@@ -306,11 +315,7 @@ func findSpecials(rs []rune) []special {
 }
 
 func sortSpecials(sp []special) {
-	for i := 1; i < len(sp); i++ {
-		for j := i; j > 0 && sp[j].start < sp[j-1].start; j-- {
-			sp[j], sp[j-1] = sp[j-1], sp[j]
-		}
-	}
+	sort.Slice(sp, func(i, j int) bool { return sp[i].start < sp[j].start })
 }
 
 type runeClass uint8
@@ -347,6 +352,9 @@ func (d *Doc) tokenize(s *Segmenter, specials []special) {
 	}
 	sp := 0
 	for i := 0; i < len(rs); {
+		for sp < len(specials) && specials[sp].start < i {
+			sp++ // never expected: specials do not overlap
+		}
 		if sp < len(specials) && specials[sp].start == i {
 			d.addToken(specials[sp].start, specials[sp].end, specials[sp].kind)
 			i = specials[sp].end
