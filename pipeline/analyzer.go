@@ -48,18 +48,7 @@ type Analyzer struct {
 
 // NewAnalyzer builds the tag stage from a lexicon set.
 func NewAnalyzer(set *lexicons.Set, opts ...sentiment.Option) (*Analyzer, error) {
-	var connectives, leadOnly []string
-	for _, m := range set.Modifiers {
-		if m.Kind != lexicons.Contrast && m.Kind != lexicons.Concession {
-			continue
-		}
-		if ambiguousConnective[m.Term] {
-			leadOnly = append(leadOnly, m.Term)
-		} else {
-			connectives = append(connectives, m.Term)
-		}
-	}
-	seg, err := segment.New(segment.Config{UserDict: set.UserDict, Connectives: connectives, LeadOnly: leadOnly})
+	seg, err := segment.New(segment.ConfigFor(set))
 	if err != nil {
 		return nil, err
 	}
@@ -78,11 +67,6 @@ func NewAnalyzer(set *lexicons.Set, opts ...sentiment.Option) (*Analyzer, error)
 // riskOnlyScore is the document score of a text whose only evidence is a
 // risk hit, by level.
 var riskOnlyScore = map[string]float64{lexicons.LevelMedium: 0.3, lexicons.LevelHigh: 0.4, lexicons.LevelCritical: 0.5}
-
-// ambiguousConnective are connectives that also have a plain meaning inside a
-// clause (这就是我要的, 结果很好); they only open a clause after punctuation.
-var ambiguousConnective = map[string]bool{"就是": true, "只是": true, "结果": true, "却": true, "而": true,
-	"yet": true, "though": true, "except": true, "still": true, "其实": true}
 
 // Segmenter exposes the shared segmenter (for tokens and the index analyzer).
 func (a *Analyzer) Segmenter() *segment.Segmenter { return a.seg }

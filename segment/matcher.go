@@ -101,7 +101,7 @@ func (s *Segmenter) NewMatcher(terms []string, opts ...MatcherOption) *Matcher {
 		keys = append(keys, term)
 		pats = append(pats, p)
 	}
-	b := ahocorasick.NewAhoCorasickBuilder(ahocorasick.Opts{MatchKind: ahocorasick.LeftMostLongestMatch, DFA: true})
+	b := ahocorasick.NewAhoCorasickBuilder(ahocorasick.Opts{MatchKind: ahocorasick.LeftMostLongestMatch, DFA: false})
 	m := &Matcher{ac: b.Build(keys), pats: pats, empty: len(keys) == 0, terms: index}
 	for _, o := range opts {
 		o(m)

@@ -14,11 +14,12 @@ import (
 // patterns in one Aho-Corasick pass (the prefilter idea of RE2 and
 // Hyperscan); most reviews trigger none. Safe for concurrent use.
 type PatternSet struct {
-	res    []*regexp.Regexp
-	needs  [][][]int // per pattern: groups of literal ids, one of each group must occur
-	ac     ahocorasick.AhoCorasick
-	nlits  int
-	always []bool
+	res       []*regexp.Regexp
+	needs     [][][]int // per pattern: groups of literal ids, one of each group must occur
+	ac        ahocorasick.AhoCorasick
+	nlits     int
+	byLit     [][]int // literal id -> patterns needing it
+	alwaysIDs []int   // patterns without a literal to wait for
 }
 
 // PatternMatch is a match of pattern ID over normalized rune offsets.
@@ -60,7 +61,19 @@ func NewPatternSet(patterns []string) (*PatternSet, error) {
 		}
 		ps.res = append(ps.res, re)
 		ps.needs = append(ps.needs, groups)
-		ps.always = append(ps.always, len(groups) == 0)
+		if len(groups) == 0 {
+			ps.alwaysIDs = append(ps.alwaysIDs, len(ps.res)-1)
+		}
+	}
+	ps.byLit = make([][]int, len(lits))
+	for i, groups := range ps.needs {
+		for _, g := range groups {
+			for _, id := range g {
+				if n := len(ps.byLit[id]); n == 0 || ps.byLit[id][n-1] != i {
+					ps.byLit[id] = append(ps.byLit[id], i)
+				}
+			}
+		}
 	}
 	b := ahocorasick.NewAhoCorasickBuilder(ahocorasick.Opts{MatchKind: ahocorasick.StandardMatch, DFA: true})
 	ps.ac = b.Build(lits)
@@ -87,22 +100,36 @@ func (ps *PatternSet) Find(d *Doc) []PatternMatch {
 	}
 	var out []PatternMatch
 	present := make([]bool, ps.nlits)
+	seen := make([]int, len(ps.res)) // clause index + 1 when a pattern was considered there
+	var candidates []int
 	for ci, c := range d.Clauses {
 		lits := byClause[ci]
+		candidates = candidates[:0]
 		for _, id := range lits {
 			present[id] = true
+			for _, p := range ps.byLit[id] {
+				if seen[p] != ci+1 {
+					seen[p] = ci + 1
+					candidates = append(candidates, p)
+				}
+			}
 		}
 		from, to := int(d.runeToByte[c.Start]), int(d.runeToByte[c.End])
 		text := d.normStr[from:to]
-		for i, re := range ps.res {
-			if !ps.always[i] && (len(lits) == 0 || !satisfied(ps.needs[i], present)) {
-				continue
-			}
-			for _, loc := range re.FindAllStringIndex(text, -1) {
+		run := func(i int) {
+			for _, loc := range ps.res[i].FindAllStringIndex(text, -1) {
 				if loc[1] > loc[0] {
 					out = append(out, PatternMatch{ID: i, Start: d.RuneIndex(from + loc[0]), End: d.RuneIndex(from + loc[1])})
 				}
 			}
+		}
+		for _, i := range candidates {
+			if satisfied(ps.needs[i], present) {
+				run(i)
+			}
+		}
+		for _, i := range ps.alwaysIDs {
+			run(i)
 		}
 		for _, id := range lits {
 			present[id] = false

@@ -8,6 +8,9 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/go-ego/gse"
+	"github.com/jdkato/prose/v2"
+
 	"github.com/vocal-dev/vocal/lexicons"
 	"github.com/vocal-dev/vocal/segment"
 )
@@ -19,23 +22,7 @@ var benchSegmenter = sync.OnceValues(func() (*segment.Segmenter, error) {
 	if err != nil {
 		return nil, err
 	}
-	// The same split as pipeline.NewAnalyzer: contrast and concession
-	// connectives, some of them recognised only at the start of a clause.
-	leadOnly := map[string]bool{"就是": true, "只是": true, "结果": true, "却": true, "而": true,
-		"yet": true, "though": true, "except": true, "still": true, "其实": true}
-	var cfg segment.Config
-	cfg.UserDict = set.UserDict
-	for _, m := range set.Modifiers {
-		if m.Kind != lexicons.Contrast && m.Kind != lexicons.Concession {
-			continue
-		}
-		if leadOnly[m.Term] {
-			cfg.LeadOnly = append(cfg.LeadOnly, m.Term)
-		} else {
-			cfg.Connectives = append(cfg.Connectives, m.Term)
-		}
-	}
-	return segment.New(cfg)
+	return segment.New(segment.ConfigFor(set))
 })
 
 func benchMustSegmenter(tb testing.TB) *segment.Segmenter {
@@ -90,6 +77,40 @@ func BenchmarkSegment(b *testing.B) {
 				}
 			}
 			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*len(lines)), "ns/line")
+		})
+	}
+}
+
+// BenchmarkBaseline measures the libraries alone on the same lines, so the
+// cost of the whole path reads as a ratio in one run: gse's Cut (no HMM, its
+// embedded dictionary) on zh, prose's tokenizer (no tagging, segmentation or
+// NER) on en.
+func BenchmarkBaseline(b *testing.B) {
+	g := new(gse.Segmenter)
+	g.SkipLog = true
+	if err := g.LoadDictEmbed("zh_s"); err != nil {
+		b.Fatal(err)
+	}
+	cut := func(l string) { g.Cut(l, false) }
+	tokenize := func(l string) {
+		if _, err := prose.NewDocument(l, prose.WithTagging(false), prose.WithSegmentation(false), prose.WithExtraction(false)); err != nil {
+			b.Fatal(err)
+		}
+	}
+	for _, c := range []struct {
+		name, lang string
+		run        func(string)
+	}{{"gse/zh", "zh", cut}, {"prose/en", "en", tokenize}} {
+		b.Run(c.name, func(b *testing.B) {
+			lines, size := benchLines(b, c.lang)
+			b.ReportAllocs()
+			b.SetBytes(size)
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				for _, l := range lines {
+					c.run(l)
+				}
+			}
 		})
 	}
 }

@@ -10,6 +10,7 @@ import (
 
 	"github.com/go-ego/gse"
 	"github.com/jdkato/prose/v2"
+	"github.com/vocal-dev/vocal/lexicons"
 )
 
 // Kind classifies a token.
@@ -168,6 +169,27 @@ type Config struct {
 	// LeadOnly are connectives recognised only at the start of a clause (就是, 只是).
 	LeadOnly []string
 }
+
+// ConfigFor derives the segmenter configuration from a lexicon set: its user
+// dictionary, and its contrast and concession connectives, those that also
+// have a plain meaning inside a clause (这就是我要的, 结果很好) recognised
+// only at a clause start.
+func ConfigFor(set *lexicons.Set) Config {
+	cfg := Config{UserDict: set.UserDict}
+	for _, m := range set.Modifiers {
+		switch {
+		case m.Kind != lexicons.Contrast && m.Kind != lexicons.Concession:
+		case ambiguousConnective[m.Term]:
+			cfg.LeadOnly = append(cfg.LeadOnly, m.Term)
+		default:
+			cfg.Connectives = append(cfg.Connectives, m.Term)
+		}
+	}
+	return cfg
+}
+
+var ambiguousConnective = map[string]bool{"就是": true, "只是": true, "结果": true, "却": true, "而": true,
+	"yet": true, "though": true, "except": true, "still": true, "其实": true}
 
 // Segmenter segments text; safe for concurrent use.
 type Segmenter struct {
