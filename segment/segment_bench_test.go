@@ -1,10 +1,6 @@
 package segment_test
 
 import (
-	"bufio"
-	"os"
-	"path/filepath"
-	"strings"
 	"sync"
 	"testing"
 
@@ -13,6 +9,7 @@ import (
 
 	"github.com/vocal-dev/vocal/lexicons"
 	"github.com/vocal-dev/vocal/segment"
+	"github.com/vocal-dev/vocal/segment/segmenttest"
 )
 
 // benchSegmenter builds one Segmenter per test binary: loading the gse
@@ -34,32 +31,8 @@ func benchMustSegmenter(tb testing.TB) *segment.Segmenter {
 	return s
 }
 
-// benchLines reads one of the benchmark corpora (testdata/bench/<name>.txt at
-// the module root), one text a line, and returns the lines and their bytes.
-func benchLines(tb testing.TB, name string) ([]string, int64) {
-	tb.Helper()
-	f, err := os.Open(filepath.Join("..", "testdata", "bench", name+".txt"))
-	if err != nil {
-		tb.Fatal(err)
-	}
-	defer f.Close()
-	var lines []string
-	var n int64
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		if l := strings.TrimSpace(sc.Text()); l != "" {
-			lines = append(lines, l)
-			n += int64(len(l))
-		}
-	}
-	if err := sc.Err(); err != nil {
-		tb.Fatal(err)
-	}
-	if len(lines) == 0 {
-		tb.Fatalf("testdata/bench/%s.txt is empty", name)
-	}
-	return lines, n
-}
+// benchLines reads one of the team's benchmark corpora.
+func benchLines(tb testing.TB, name string) ([]string, int64) { return segmenttest.Corpus(tb, name) }
 
 // BenchmarkSegment segments a whole corpus per op; MB/s counts UTF-8 bytes
 // of text, ns/line is the mean cost of one review.

@@ -12,12 +12,6 @@ import (
 	"github.com/vocal-dev/vocal/topics"
 )
 
-// leadOnly are the connectives pipeline.NewAnalyzer recognises only at the
-// start of a clause; the rest of the contrast and concession words open a
-// clause wherever they occur.
-var leadOnly = map[string]bool{"就是": true, "只是": true, "结果": true, "却": true, "而": true,
-	"yet": true, "though": true, "except": true, "still": true, "其实": true}
-
 // analyzer is a scorer, a topic tagger and a risk tagger over one lexicon set.
 type analyzer struct {
 	scorer *sentiment.Scorer
@@ -40,18 +34,7 @@ var shared = sync.OnceValues(func() (*fixture, error) {
 	if err != nil {
 		return nil, err
 	}
-	cfg := segment.Config{UserDict: def.UserDict}
-	for _, m := range def.Modifiers {
-		if m.Kind != lexicons.Contrast && m.Kind != lexicons.Concession {
-			continue
-		}
-		if leadOnly[m.Term] {
-			cfg.LeadOnly = append(cfg.LeadOnly, m.Term)
-		} else {
-			cfg.Connectives = append(cfg.Connectives, m.Term)
-		}
-	}
-	seg, err := segment.New(cfg)
+	seg, err := segment.New(segment.ConfigFor(def))
 	if err != nil {
 		return nil, err
 	}
