@@ -94,7 +94,7 @@ func (a *Analyzer) Analyze(text string) Analysis {
 	orig := []rune(doc.Original)
 	for _, h := range sent.Hits {
 		out.Sentiment.Evidence = append(out.Sentiment.Evidence, Evidence{Text: string(orig[h.Start:h.End]), Term: h.Term,
-			Value: float64(int(h.Value*1000)) / 1000, Start: h.Start, End: h.End})
+			Value: sentiment.Round(h.Value), Start: h.Start, End: h.End})
 	}
 	return out
 }

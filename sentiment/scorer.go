@@ -309,7 +309,7 @@ func (s *Scorer) finish(d *segment.Doc, res *Result, rhetorical, request []float
 		}
 		raw += v
 	}
-	res.Score = round(normalize(raw))
+	res.Score = Round(normalize(raw))
 	res.Label = label(res.Score, s.band)
 }
 
@@ -339,4 +339,5 @@ func exclaimed(d *segment.Doc, c segment.Clause) bool {
 	return false
 }
 
-func round(x float64) float64 { return math.Round(x*1000) / 1000 }
+// Round rounds a score to the three decimals output records carry.
+func Round(x float64) float64 { return math.Round(x*1000) / 1000 }

@@ -160,27 +160,18 @@ func (t *Tagger) Tag(d *segment.Doc, sent sentiment.Result, risk Risk) []Mention
 func (t *Tagger) polarity(sent sentiment.Result, h found, topicClauses map[int]bool) float64 {
 	clause := h.clause
 	if cs := sent.Clauses[clause]; cs.Fired {
-		return round(cs.Score)
+		return sentiment.Round(cs.Score)
 	}
 	if h.implied != 0 {
 		return h.implied
 	}
 	for _, k := range []int{clause + 1, clause - 1} {
 		if k >= 0 && k < len(sent.Clauses) && !topicClauses[k] && sent.Clauses[k].Fired {
-			return round(sent.Clauses[k].Score)
+			return sentiment.Round(sent.Clauses[k].Score)
 		}
 	}
 	if sent.Label == sentiment.Neutral {
 		return 0
 	}
 	return sent.Score
-}
-
-func round(x float64) float64 { return float64(int(x*1000+sign(x)*0.5)) / 1000 }
-
-func sign(x float64) float64 {
-	if x < 0 {
-		return -1
-	}
-	return 1
 }
