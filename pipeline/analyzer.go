@@ -68,9 +68,6 @@ func NewAnalyzer(set *lexicons.Set, opts ...sentiment.Option) (*Analyzer, error)
 // risk hit, by level.
 var riskOnlyScore = map[string]float64{lexicons.LevelMedium: 0.3, lexicons.LevelHigh: 0.4, lexicons.LevelCritical: 0.5}
 
-// Segmenter exposes the shared segmenter (for tokens and the index analyzer).
-func (a *Analyzer) Segmenter() *segment.Segmenter { return a.seg }
-
 // TopicKeys lists the taxonomy's topic keys.
 func (a *Analyzer) TopicKeys() []string { return a.topics.Keys() }
 

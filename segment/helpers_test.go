@@ -4,16 +4,16 @@ import (
 	"testing"
 
 	"github.com/vocal-dev/vocal/segment"
+	"github.com/vocal-dev/vocal/segment/segmenttest"
 )
 
-// testSegmenter is the Segmenter shared by every test of this binary. Loading
-// the gse dictionary costs 1-2 s and ~150 MB, so it is built once: the
-// sync.OnceValues lives in segment_bench_test.go (benchSegmenter), configured
-// from the default lexicons as pipeline.NewAnalyzer does (contrast and
-// concession connectives, 就是/只是/yet/though/... only at a clause start).
+// testSegmenter is the default segmenter shared by every test of this
+// binary (segmenttest.Default: built once, from the embedded lexicons with
+// segment.ConfigFor, as pipeline.NewAnalyzer does).
 func testSegmenter(t testing.TB) *segment.Segmenter {
 	t.Helper()
-	return benchMustSegmenter(t)
+	seg, _ := segmenttest.Default(t)
+	return seg
 }
 
 // tok is what a test expects of one token: normalized text (skipped when

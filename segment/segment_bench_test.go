@@ -1,34 +1,19 @@
 package segment_test
 
 import (
-	"sync"
 	"testing"
 
 	"github.com/go-ego/gse"
 	"github.com/jdkato/prose/v2"
 
-	"github.com/vocal-dev/vocal/lexicons"
 	"github.com/vocal-dev/vocal/segment"
 	"github.com/vocal-dev/vocal/segment/segmenttest"
 )
 
-// benchSegmenter builds one Segmenter per test binary: loading the gse
-// dictionary takes 1-2 s, so benchmarks and fuzz targets share it.
-var benchSegmenter = sync.OnceValues(func() (*segment.Segmenter, error) {
-	set, err := lexicons.Default()
-	if err != nil {
-		return nil, err
-	}
-	return segment.New(segment.ConfigFor(set))
-})
-
+// benchMustSegmenter is the default segmenter shared by the test binary.
 func benchMustSegmenter(tb testing.TB) *segment.Segmenter {
-	tb.Helper()
-	s, err := benchSegmenter()
-	if err != nil {
-		tb.Fatalf("segment.New: %v", err)
-	}
-	return s
+	seg, _ := segmenttest.Default(tb)
+	return seg
 }
 
 // benchLines reads one of the team's benchmark corpora.

@@ -8,40 +8,40 @@ import (
 
 	"github.com/vocal-dev/vocal/lexicons"
 	"github.com/vocal-dev/vocal/segment"
+	"github.com/vocal-dev/vocal/segment/segmenttest"
 	"github.com/vocal-dev/vocal/sentiment"
 )
 
-// shared builds the heavy parts once per test binary: the segmenter (gse
-// dictionary, 1-2 s and ~150 MB) from the default lexicons, a scorer over the
-// default lexicons and one over the small test lexicons below.
-var shared = sync.OnceValues(func() (*fixture, error) {
-	def, err := lexicons.Default()
-	if err != nil {
-		return nil, err
-	}
-	seg, err := segment.New(segment.ConfigFor(def))
-	if err != nil {
-		return nil, err
-	}
+// build makes the scorers (and taggers) of the shared default segmenter: one
+// over the default lexicons, one over the small test lexicons below; mustShared
+// builds them once per test binary.
+func build(seg *segment.Segmenter, def *lexicons.Set) (*fixture, error) {
 	small, err := lexicons.Load(smallLexicons)
 	if err != nil {
 		return nil, err
 	}
 	return &fixture{seg: seg, def: sentiment.New(seg, def), small: sentiment.New(seg, small)}, nil
-})
+}
 
 type fixture struct {
 	seg        *segment.Segmenter
 	def, small *sentiment.Scorer
 }
 
+var shared struct {
+	once sync.Once
+	f    *fixture
+	err  error
+}
+
 func mustShared(t testing.TB) *fixture {
 	t.Helper()
-	f, err := shared()
-	if err != nil {
-		t.Fatalf("test fixture: %v", err)
+	seg, def := segmenttest.Default(t)
+	shared.once.Do(func() { shared.f, shared.err = build(seg, def) })
+	if shared.err != nil {
+		t.Fatalf("test fixture: %v", shared.err)
 	}
-	return f
+	return shared.f
 }
 
 func tsv(lines ...string) *fstest.MapFile {

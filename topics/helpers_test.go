@@ -8,6 +8,7 @@ import (
 
 	"github.com/vocal-dev/vocal/lexicons"
 	"github.com/vocal-dev/vocal/segment"
+	"github.com/vocal-dev/vocal/segment/segmenttest"
 	"github.com/vocal-dev/vocal/sentiment"
 	"github.com/vocal-dev/vocal/topics"
 )
@@ -27,17 +28,10 @@ type fixture struct {
 	small *analyzer
 }
 
-// shared builds the heavy parts once per test binary: the segmenter (gse
-// dictionary, 1-2 s and ~150 MB) from the default lexicons, and the analyzers.
-var shared = sync.OnceValues(func() (*fixture, error) {
-	def, err := lexicons.Default()
-	if err != nil {
-		return nil, err
-	}
-	seg, err := segment.New(segment.ConfigFor(def))
-	if err != nil {
-		return nil, err
-	}
+// build makes the scorers (and taggers) of the shared default segmenter: one
+// over the default lexicons, one over the small test lexicons below; mustShared
+// builds them once per test binary.
+func build(seg *segment.Segmenter, def *lexicons.Set) (*fixture, error) {
 	small, err := lexicons.Load(smallLexicons)
 	if err != nil {
 		return nil, err
@@ -50,7 +44,7 @@ var shared = sync.OnceValues(func() (*fixture, error) {
 		return nil, err
 	}
 	return f, nil
-})
+}
 
 func newAnalyzer(seg *segment.Segmenter, set *lexicons.Set) (*analyzer, error) {
 	a := &analyzer{scorer: sentiment.New(seg, set)}
@@ -64,13 +58,20 @@ func newAnalyzer(seg *segment.Segmenter, set *lexicons.Set) (*analyzer, error) {
 	return a, nil
 }
 
+var shared struct {
+	once sync.Once
+	f    *fixture
+	err  error
+}
+
 func mustShared(t testing.TB) *fixture {
 	t.Helper()
-	f, err := shared()
-	if err != nil {
-		t.Fatalf("test fixture: %v", err)
+	seg, def := segmenttest.Default(t)
+	shared.once.Do(func() { shared.f, shared.err = build(seg, def) })
+	if shared.err != nil {
+		t.Fatalf("test fixture: %v", shared.err)
 	}
-	return f
+	return shared.f
 }
 
 // result is one text through an analyzer.
