@@ -88,9 +88,8 @@ func (a *Analyzer) Analyze(text string) Analysis {
 		Topics:    a.topics.Tag(doc, sent, risk),
 		Risk:      risk,
 	}
-	orig := []rune(doc.Original)
 	for _, h := range sent.Hits {
-		out.Sentiment.Evidence = append(out.Sentiment.Evidence, Evidence{Text: string(orig[h.Start:h.End]), Term: h.Term,
+		out.Sentiment.Evidence = append(out.Sentiment.Evidence, Evidence{Text: doc.Slice(h.Start, h.End), Term: h.Term,
 			Value: sentiment.Round(h.Value), Start: h.Start, End: h.End})
 	}
 	return out

@@ -104,8 +104,11 @@ func (d *Doc) Evidence(ns, ne int) (text string, start, end int) {
 		ne--
 	}
 	start, end = d.Span(ns, ne)
-	return string(d.orig[start:end]), start, end
+	return d.Slice(start, end), start, end
 }
+
+// Slice returns the original text between rune offsets start and end.
+func (d *Doc) Slice(start, end int) string { return string(d.orig[start:end]) }
 
 // Skip returns the normalized position after the first occurrence of word at
 // or after from (a clause's leading connective), or from when it is absent.

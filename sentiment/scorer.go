@@ -137,8 +137,6 @@ const (
 // analyst must act on (GUIDELINES: in doubt, negative).
 const negativityBias = 1.5
 
-var finalBoost = 2.0
-
 // normalize squashes a raw sum into [-1, 1] as VADER does.
 func normalize(raw float64) float64 {
 	if raw == 0 {
