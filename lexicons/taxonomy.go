@@ -31,6 +31,18 @@ type Topic struct {
 	RiskCategories []string          `yaml:"risk_categories"`
 }
 
+// SplitPolarity strips the "-:" or "+:" mark of a cue or pattern and returns
+// the polarity it implies: -1, +1, or 0 when unmarked.
+func SplitPolarity(s string) (string, int) {
+	switch {
+	case strings.HasPrefix(s, "-:"):
+		return s[2:], -1
+	case strings.HasPrefix(s, "+:"):
+		return s[2:], 1
+	}
+	return s, 0
+}
+
 // ParseTaxonomy parses and validates a taxonomy file: unique non-empty keys,
 // at least one cue or pattern per topic, and patterns that compile.
 func ParseTaxonomy(name string, raw []byte) (*Taxonomy, error) {
@@ -61,7 +73,7 @@ func ParseTaxonomy(name string, raw []byte) (*Taxonomy, error) {
 			return nil, fmt.Errorf("%s: topic %q has no cues or patterns", name, tp.Key)
 		}
 		for _, p := range tp.Patterns {
-			p = strings.TrimPrefix(strings.TrimPrefix(p, "-:"), "+:")
+			p, _ = SplitPolarity(p)
 			if _, err := regexp.Compile(p); err != nil {
 				return nil, fmt.Errorf("%s: topic %q: pattern %q: %w", name, tp.Key, p, err)
 			}

@@ -3,7 +3,6 @@ package topics
 import (
 	"fmt"
 	"sort"
-	"strings"
 
 	"github.com/vocal-dev/vocal/lexicons"
 	"github.com/vocal-dev/vocal/segment"
@@ -43,15 +42,10 @@ type cue struct {
 // (等了半个月才到 is a logistics complaint even without a sentiment word).
 const impliedScore = 0.5
 
-// SplitImplied strips a "-:" or "+:" polarity mark from a cue or pattern.
-func SplitImplied(s string) (string, float64) {
-	switch {
-	case strings.HasPrefix(s, "-:"):
-		return s[2:], -impliedScore
-	case strings.HasPrefix(s, "+:"):
-		return s[2:], impliedScore
-	}
-	return s, 0
+// splitImplied strips a polarity mark and returns the implied aspect score.
+func splitImplied(s string) (string, float64) {
+	term, polarity := lexicons.SplitPolarity(s)
+	return term, float64(polarity) * impliedScore
 }
 
 // New compiles the taxonomy. The scorer supplies clause polarity and labels.
@@ -64,7 +58,7 @@ func New(seg *segment.Segmenter, scorer *sentiment.Scorer, tax *lexicons.Taxonom
 			t.byRisk[c] = append(t.byRisk[c], i)
 		}
 		for _, c := range tp.Cues {
-			term, implied := SplitImplied(c)
+			term, implied := splitImplied(c)
 			t.cues = append(t.cues, cue{topic: i, term: term, implied: implied})
 			terms = append(terms, term)
 		}
@@ -73,7 +67,7 @@ func New(seg *segment.Segmenter, scorer *sentiment.Scorer, tax *lexicons.Taxonom
 			terms = append(terms, c)
 		}
 		for _, p := range tp.Patterns {
-			expr, implied := SplitImplied(p)
+			expr, implied := splitImplied(p)
 			exprs = append(exprs, expr)
 			t.patInfo = append(t.patInfo, cue{topic: i, term: expr, implied: implied})
 		}
