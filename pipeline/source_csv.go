@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"regexp"
+	"slices"
 	"strings"
 	"unicode/utf8"
 )
@@ -36,20 +37,11 @@ func newCSVSource(name string, br *bufio.Reader, c io.Closer, cfg InputConfig) (
 		header[i] = strings.TrimSpace(header[i])
 	}
 	s := &csvSource{name: name, r: r, closer: c, cfg: cfg, header: header}
-	if header != nil && !contains(header, cfg.TextField) {
+	if header != nil && !slices.Contains(header, cfg.TextField) {
 		c.Close()
 		return nil, fmt.Errorf("%s:1: CSV header has no text column %q (use --text-field)", name, cfg.TextField)
 	}
 	return s, nil
-}
-
-func contains(xs []string, x string) bool {
-	for _, y := range xs {
-		if y == x {
-			return true
-		}
-	}
-	return false
 }
 
 func (s *csvSource) Close() error { return s.closer.Close() }
