@@ -20,9 +20,13 @@ type Analysis struct {
 
 // SentimentOut is the document sentiment with the terms that fired.
 type SentimentOut struct {
-	Label    string     `json:"label"`
-	Score    float64    `json:"score"`
-	Evidence []Evidence `json:"evidence"`
+	Label string  `json:"label"`
+	Score float64 `json:"score"`
+	// Confidence is the calibrated probability of Label, present when a model
+	// scored the text (Source "model"); lexicon-only results omit it.
+	Confidence float64    `json:"confidence,omitempty"`
+	Source     string     `json:"source,omitempty"`
+	Evidence   []Evidence `json:"evidence"`
 }
 
 // Evidence is one sentiment term that fired: the original text of its span,
@@ -68,6 +72,9 @@ func NewAnalyzer(set *lexicons.Set, opts ...sentiment.Option) (*Analyzer, error)
 // risk hit, by level.
 var riskOnlyScore = map[string]float64{lexicons.LevelMedium: 0.3, lexicons.LevelHigh: 0.4, lexicons.LevelCritical: 0.5}
 
+// ModelsVersion names the trained models in use, "none" when lexicon-only.
+func (a *Analyzer) ModelsVersion() string { return a.scorer.ModelsVersion() }
+
 // TopicKeys lists the taxonomy's topic keys.
 func (a *Analyzer) TopicKeys() []string { return a.topics.Keys() }
 
@@ -76,17 +83,20 @@ func (a *Analyzer) Analyze(text string) Analysis {
 	doc := a.seg.Segment(text)
 	sent := a.scorer.Score(doc)
 	risk := a.risk.Tag(doc, sent)
-	if len(sent.Hits) == 0 && risk.Level != lexicons.LevelNone {
+	if len(sent.Hits) == 0 && risk.Level != lexicons.LevelNone && sent.Label != sentiment.Negative {
 		// A reported incident or threat with no sentiment word (孩子差点吞下去,
 		// caught fire last night) is still a complaint.
 		sent.Score = -riskOnlyScore[risk.Level]
 		sent.Label = sentiment.Negative
+		sent.Source, sent.Confidence = sentiment.SourceLexicon, 0
+		sent.Lexical.Label, sent.Lexical.Score = sent.Label, sent.Score
 	}
 	out := Analysis{
-		Lang:      doc.Lang,
-		Sentiment: SentimentOut{Label: sent.Label, Score: sent.Score, Evidence: make([]Evidence, 0, len(sent.Hits))},
-		Topics:    a.topics.Tag(doc, sent, risk),
-		Risk:      risk,
+		Lang: doc.Lang,
+		Sentiment: SentimentOut{Label: sent.Label, Score: sent.Score, Confidence: sent.Confidence, Source: sent.Source,
+			Evidence: make([]Evidence, 0, len(sent.Hits))},
+		Topics: a.topics.Tag(doc, sent, risk),
+		Risk:   risk,
 	}
 	for _, h := range sent.Hits {
 		out.Sentiment.Evidence = append(out.Sentiment.Evidence, Evidence{Text: doc.Slice(h.Start, h.End), Term: h.Term,

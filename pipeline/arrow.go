@@ -10,6 +10,8 @@ import (
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/memory"
+
+	"github.com/vocal-dev/vocal/sentiment"
 )
 
 // Fixed leading columns of the record tables (DESIGN.md).
@@ -39,6 +41,8 @@ var (
 		{Name: "aspects", Type: arrow.ListOf(aspectType)},
 		{Name: "risk_level", Type: arrow.BinaryTypes.String},
 		{Name: "risk_hits", Type: arrow.ListOf(riskHitType)},
+		{Name: "sentiment_confidence", Type: arrow.PrimitiveTypes.Float64, Nullable: true},
+		{Name: "sentiment_source", Type: arrow.BinaryTypes.String},
 	}
 )
 
@@ -229,6 +233,12 @@ func (t *tableBuilder) append(r *Record) {
 		rs.FieldBuilder(3).(*array.Int32Builder).Append(int32(h.Start))
 		rs.FieldBuilder(4).(*array.Int32Builder).Append(int32(h.End))
 	}
+	if o.Sentiment.Source == sentiment.SourceModel {
+		b.Field(9).(*array.Float64Builder).Append(o.Sentiment.Confidence)
+	} else {
+		b.Field(9).AppendNull()
+	}
+	b.Field(10).(*array.StringBuilder).Append(o.Sentiment.Source)
 
 	filled := make([]bool, len(t.cols))
 	var extra map[string]json.RawMessage

@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"github.com/vocal-dev/vocal/lexicons"
+	"github.com/vocal-dev/vocal/models"
+	"github.com/vocal-dev/vocal/sentiment"
 	"github.com/vocal-dev/vocal/topics"
 )
 
@@ -173,7 +175,7 @@ var fakeStage = stageFunc(func(r *Record) {
 func fakeAnalysis(label string, score float64, risk string, mentions ...topics.Mention) *Analysis {
 	a := &Analysis{
 		Lang:      "zh",
-		Sentiment: SentimentOut{Label: label, Score: score, Evidence: []Evidence{}},
+		Sentiment: SentimentOut{Label: label, Score: score, Source: "lexicon", Evidence: []Evidence{}},
 		Topics:    mentions,
 		Risk:      topics.Risk{Level: risk, Hits: []topics.RiskHit{}},
 	}
@@ -183,25 +185,41 @@ func fakeAnalysis(label string, score float64, risk string, mentions ...topics.M
 	return a
 }
 
-// sharedAnalyzer is the real tag stage, built once per test binary: the gse
-// dictionary takes seconds to load.
-var sharedAnalyzer = sync.OnceValues(func() (*Analyzer, error) {
+// sharedAnalyzers are the real tag stage with the embedded models (the
+// product default) and with lexicons only, built once per test binary: the
+// gse dictionary takes seconds to load.
+var sharedAnalyzers = sync.OnceValues(func() ([2]*Analyzer, error) {
 	set, err := lexicons.Default()
 	if err != nil {
-		return nil, err
+		return [2]*Analyzer{}, err
 	}
-	return NewAnalyzer(set)
+	ms, err := models.Default()
+	if err != nil {
+		return [2]*Analyzer{}, err
+	}
+	withModels, err := NewAnalyzer(set, sentiment.WithModels(ms))
+	if err != nil {
+		return [2]*Analyzer{}, err
+	}
+	lexiconOnly, err := NewAnalyzer(set)
+	return [2]*Analyzer{withModels, lexiconOnly}, err
 })
 
-// realAnalyzer returns the shared Analyzer, skipping in -short mode.
-func realAnalyzer(t testing.TB) *Analyzer {
+// realAnalyzer returns the shared Analyzer with models, skipping in -short
+// mode.
+func realAnalyzer(t testing.TB) *Analyzer { return sharedAnalyzer(t, 0) }
+
+// lexiconAnalyzer is realAnalyzer without models.
+func lexiconAnalyzer(t testing.TB) *Analyzer { return sharedAnalyzer(t, 1) }
+
+func sharedAnalyzer(t testing.TB, i int) *Analyzer {
 	t.Helper()
 	if testing.Short() {
 		t.Skip("the real Analyzer loads a large dictionary; skipped in -short mode")
 	}
-	an, err := sharedAnalyzer()
+	an, err := sharedAnalyzers()
 	if err != nil {
 		t.Fatalf("NewAnalyzer: %v", err)
 	}
-	return an
+	return an[i]
 }

@@ -45,20 +45,20 @@ func TestMarshalRecord(t *testing.T) {
 			name: "passthrough raw and in order",
 			rec: Record{ID: "a1", Text: "物流很快", Out: fakeAnalysis("positive", 0.5, lexicons.LevelNone, m),
 				Fields: []Field{{"channel", json.RawMessage(`"app"`)}, {"csat", json.RawMessage(`4.50`)}, {"meta", json.RawMessage(`{"k": [1, null]}`)}}},
-			want: `{"id":"a1","text":"物流很快","lang":"zh","sentiment":{"label":"positive","score":0.5,"evidence":[]},` +
+			want: `{"id":"a1","text":"物流很快","lang":"zh","sentiment":{"label":"positive","score":0.5,"source":"lexicon","evidence":[]},` +
 				`"topics":[{"topic":"logistics","sentiment":"positive","score":0.7,"evidence":"物流很快","start":0,"end":4,"cue":""}],` +
 				`"risk":{"level":"none","hits":[]},"channel":"app","csat":4.50,"meta":{"k": [1, null]}}`,
 		},
 		{
 			name: "no topics is an empty list",
 			rec:  Record{ID: "a2", Text: "", Out: fakeAnalysis("neutral", 0, lexicons.LevelHigh)},
-			want: `{"id":"a2","text":"","lang":"zh","sentiment":{"label":"neutral","score":0,"evidence":[]},"topics":[],` +
+			want: `{"id":"a2","text":"","lang":"zh","sentiment":{"label":"neutral","score":0,"source":"lexicon","evidence":[]},"topics":[],` +
 				`"risk":{"level":"high","hits":[{"term":"投诉","category":"complaint","level":"high","start":0,"end":2}]}}`,
 		},
 		{
 			name: "html and quotes stay valid JSON",
 			rec:  Record{ID: `q"1`, Text: "<b>a&b</b>\n\"x\"", Out: fakeAnalysis("neutral", 0, lexicons.LevelNone)},
-			want: `{"id":"q\"1","text":"\u003cb\u003ea\u0026b\u003c/b\u003e\n\"x\"","lang":"zh","sentiment":{"label":"neutral","score":0,"evidence":[]},"topics":[],"risk":{"level":"none","hits":[]}}`,
+			want: `{"id":"q\"1","text":"\u003cb\u003ea\u0026b\u003c/b\u003e\n\"x\"","lang":"zh","sentiment":{"label":"neutral","score":0,"source":"lexicon","evidence":[]},"topics":[],"risk":{"level":"none","hits":[]}}`,
 		},
 	}
 	for _, tt := range tests {

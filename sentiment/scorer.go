@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/vocal-dev/vocal/lexicons"
+	"github.com/vocal-dev/vocal/models"
 	"github.com/vocal-dev/vocal/segment"
 )
 
@@ -43,7 +44,16 @@ type Marker struct {
 type Result struct {
 	Label string
 	Score float64 // document score in [-1, 1]
-	Hits  []Hit
+	// Confidence is the calibrated probability of Label when a model scored
+	// the document (Source "model"), else 0 (Source "lexicon").
+	Confidence float64
+	Source     string
+	// Lexical is the lexicons' own label and score, before any model.
+	Lexical struct {
+		Label string
+		Score float64
+	}
+	Hits       []Hit
 	// Clauses holds each clause's own score in [-1, 1] (no contrast weighting)
 	// and whether any term fired in it, indexed like Doc.Clauses.
 	Clauses []ClauseScore
@@ -60,12 +70,15 @@ type ClauseScore struct {
 
 // Scorer scores documents. Build with New; safe for concurrent use.
 type Scorer struct {
-	matcher    *segment.Matcher
-	entries    []entry
-	band       float64            // documents with |score| below it are neutral
-	aspectBand float64            // the same for clauses and aspects
-	contrast   map[string]float64 // connective -> weight of the clause it opens
-	concession map[string]float64
+	matcher       *segment.Matcher
+	entries       []entry
+	band          float64            // documents with |score| below it are neutral
+	aspectBand    float64            // the same for clauses and aspects
+	contrast      map[string]float64 // connective -> weight of the clause it opens
+	concession    map[string]float64
+	models        map[string]*models.Linear // document model per language
+	unsure        float64                   // model confidence below which lexical neutrality wins
+	modelsVersion string
 }
 
 type entry struct {
@@ -86,7 +99,7 @@ func WithNeutralBand(doc, aspect float64) Option {
 
 // New builds a scorer from the sentiment terms and modifiers of set.
 func New(seg *segment.Segmenter, set *lexicons.Set, opts ...Option) *Scorer {
-	s := &Scorer{band: 0.15, aspectBand: 0.1, contrast: map[string]float64{}, concession: map[string]float64{}}
+	s := &Scorer{band: 0.15, aspectBand: 0.1, contrast: map[string]float64{}, concession: map[string]float64{}, unsure: 0.7}
 	for _, o := range opts {
 		o(s)
 	}
@@ -246,6 +259,7 @@ func (s *Scorer) Score(d *segment.Doc) Result {
 		}
 	}
 	s.finish(d, &res, rhetorical, request)
+	s.combine(d, &res)
 	return res
 }
 

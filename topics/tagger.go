@@ -150,7 +150,8 @@ func (t *Tagger) Tag(d *segment.Doc, sent sentiment.Result, risk Risk) []Mention
 // polarity is the score of the mention's own clause; when nothing fired
 // there, the polarity its cue implies, else that of the next clause without a
 // topic of its own (物流, 等了十天), else the previous one, else the
-// document's when it is not neutral.
+// document's lexical score when it is not neutral (the evidence, not the
+// model, explains an aspect).
 func (t *Tagger) polarity(sent sentiment.Result, h found, topicClauses map[int]bool) float64 {
 	clause := h.clause
 	if cs := sent.Clauses[clause]; cs.Fired {
@@ -164,8 +165,8 @@ func (t *Tagger) polarity(sent sentiment.Result, h found, topicClauses map[int]b
 			return sentiment.Round(sent.Clauses[k].Score)
 		}
 	}
-	if sent.Label == sentiment.Neutral {
+	if sent.Lexical.Label == sentiment.Neutral {
 		return 0
 	}
-	return sent.Score
+	return sent.Lexical.Score
 }

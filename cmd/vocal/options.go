@@ -9,7 +9,9 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/vocal-dev/vocal/lexicons"
+	"github.com/vocal-dev/vocal/models"
 	"github.com/vocal-dev/vocal/pipeline"
+	"github.com/vocal-dev/vocal/pipeline/alert"
 	"github.com/vocal-dev/vocal/sentiment"
 )
 
@@ -23,11 +25,14 @@ type Config struct {
 	AspectBand  float64              `yaml:"aspect_neutral_band"` // the same for topic mentions
 	TimeField   string               `yaml:"time_field"`          // partitions records by this field's day
 	BatchRows   int                  `yaml:"batch_rows"`          // rows per Arrow batch / Parquet row group
+	Models      string               `yaml:"models"`              // "" embedded, "none" lexicons only, or a directory of model files
+	ModelUnsure float64              `yaml:"model_unsure"`        // model confidence below which a lexically neutral text stays neutral
+	Alerts      alert.Config         `yaml:"alerts"`              // alert rules and routes (run and stream)
 }
 
 // DefaultConfig returns every default.
 func DefaultConfig() Config {
-	return Config{Input: pipeline.DefaultInputConfig(), NeutralBand: 0.15, AspectBand: 0.1, TimeField: "created_at", BatchRows: 8192}
+	return Config{Input: pipeline.DefaultInputConfig(), NeutralBand: 0.15, AspectBand: 0.1, TimeField: "created_at", BatchRows: 8192, ModelUnsure: 0.7}
 }
 
 // Validate checks the configuration at start-up.
@@ -41,10 +46,13 @@ func (c Config) Validate() error {
 	if c.NeutralBand < 0 || c.NeutralBand >= 1 || c.AspectBand < 0 || c.AspectBand >= 1 {
 		return fmt.Errorf("neutral_band %v, aspect_neutral_band %v: want [0, 1)", c.NeutralBand, c.AspectBand)
 	}
+	if c.ModelUnsure < 0 || c.ModelUnsure > 1 {
+		return fmt.Errorf("model_unsure %v: want [0, 1]", c.ModelUnsure)
+	}
 	if c.BatchRows < 1 {
 		return fmt.Errorf("batch_rows %d: want at least 1", c.BatchRows)
 	}
-	return nil
+	return c.Alerts.Validate()
 }
 
 type globalOptions struct {
@@ -58,6 +66,7 @@ func (o *globalOptions) register(root *cobra.Command) {
 	f.StringVar(&o.configFile, "config", "", "YAML configuration file (flags override it)")
 	f.StringVar(&o.cfg.Lexicons, "lexicons", "", "directory of lexicon files overriding the embedded ones")
 	f.StringVar(&o.cfg.Taxonomy, "taxonomy", "", "taxonomy YAML file replacing the embedded one")
+	f.StringVar(&o.cfg.Models, "models", "", `sentiment models: "" the embedded ones, "none" lexicons only, or a directory of model files`)
 	f.IntVar(&o.cfg.Workers, "workers", 0, "tagging workers (0 = all cores)")
 	f.StringVar(&o.cfg.Input.IDField, "id-field", "id", "input field holding the record id")
 	f.StringVar(&o.cfg.Input.TextField, "text-field", "text", "input field holding the feedback text")
@@ -87,6 +96,7 @@ func (o *globalOptions) load(cmd *cobra.Command) (Config, error) {
 	}
 	set("lexicons", func() { cfg.Lexicons = o.cfg.Lexicons })
 	set("taxonomy", func() { cfg.Taxonomy = o.cfg.Taxonomy })
+	set("models", func() { cfg.Models = o.cfg.Models })
 	set("workers", func() { cfg.Workers = o.cfg.Workers })
 	set("id-field", func() { cfg.Input.IDField = o.cfg.Input.IDField })
 	set("text-field", func() { cfg.Input.TextField = o.cfg.Input.TextField })
@@ -123,5 +133,34 @@ func analyzer(cfg Config) (*pipeline.Analyzer, error) {
 			return nil, err
 		}
 	}
-	return pipeline.NewAnalyzer(set, sentiment.WithNeutralBand(cfg.NeutralBand, cfg.AspectBand))
+	ms, err := loadModels(cfg.Models)
+	if err != nil {
+		return nil, err
+	}
+	return pipeline.NewAnalyzer(set, sentiment.WithNeutralBand(cfg.NeutralBand, cfg.AspectBand),
+		sentiment.WithModels(ms), sentiment.WithUnsure(cfg.ModelUnsure))
+}
+
+// loadModels returns the models named by the models setting, nil for "none".
+func loadModels(setting string) (*models.Set, error) {
+	var ms *models.Set
+	var err error
+	switch setting {
+	case "none":
+		return nil, nil
+	case "":
+		ms, err = models.Default()
+	default:
+		if st, serr := os.Stat(setting); serr != nil || !st.IsDir() {
+			return nil, usagef("--models %s: not a directory (or \"none\")", setting)
+		}
+		ms, err = models.Load(os.DirFS(setting))
+	}
+	if err != nil {
+		return nil, err
+	}
+	if err := sentiment.CheckModels(ms); err != nil {
+		return nil, err
+	}
+	return ms, nil
 }
