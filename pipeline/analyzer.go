@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"github.com/vocal-dev/vocal/lexicons"
+	"github.com/vocal-dev/vocal/models"
 	"github.com/vocal-dev/vocal/segment"
 	"github.com/vocal-dev/vocal/sentiment"
 	"github.com/vocal-dev/vocal/topics"
@@ -50,14 +51,33 @@ type Analyzer struct {
 	risk     *topics.RiskTagger
 }
 
-// NewAnalyzer builds the tag stage from a lexicon set.
+// DefaultTopicMinProb is the topic model probability at which a clause
+// without a cue gets a mention.
+const DefaultTopicMinProb = 0.5
+
+// NewAnalyzer builds the tag stage from a lexicon set, lexicons only; opts
+// tune the sentiment scorer.
 func NewAnalyzer(set *lexicons.Set, opts ...sentiment.Option) (*Analyzer, error) {
+	return NewAnalyzerWithModels(set, nil, 0, opts...)
+}
+
+// NewAnalyzerWithModels builds the tag stage with trained models: document
+// sentiment per language combined with the lexicons, and topic mentions the
+// topic model gives at least topicMinProb in clauses no cue matched. A nil
+// ms is lexicons only.
+func NewAnalyzerWithModels(set *lexicons.Set, ms *models.Set, topicMinProb float64, opts ...sentiment.Option) (*Analyzer, error) {
 	seg, err := segment.New(segment.ConfigFor(set))
 	if err != nil {
 		return nil, err
 	}
+	if ms != nil {
+		if err := sentiment.CheckModels(ms); err != nil {
+			return nil, err
+		}
+		opts = append(opts, sentiment.WithModels(ms))
+	}
 	scorer := sentiment.New(seg, set, opts...)
-	tt, err := topics.New(seg, scorer, set.Taxonomy)
+	tt, err := topics.New(seg, scorer, set.Taxonomy, topics.WithModels(ms, topicMinProb))
 	if err != nil {
 		return nil, fmt.Errorf("taxonomy: %w", err)
 	}

@@ -13,7 +13,6 @@ import (
 
 	"github.com/vocal-dev/vocal/lexicons"
 	"github.com/vocal-dev/vocal/models"
-	"github.com/vocal-dev/vocal/sentiment"
 	"github.com/vocal-dev/vocal/topics"
 )
 
@@ -197,7 +196,7 @@ var sharedAnalyzers = sync.OnceValues(func() ([2]*Analyzer, error) {
 	if err != nil {
 		return [2]*Analyzer{}, err
 	}
-	withModels, err := NewAnalyzer(set, sentiment.WithModels(ms))
+	withModels, err := NewAnalyzerWithModels(set, ms, DefaultTopicMinProb)
 	if err != nil {
 		return [2]*Analyzer{}, err
 	}

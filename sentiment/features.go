@@ -26,17 +26,26 @@ const (
 	fEmphasis = '!'
 )
 
-// Features appends the model features of a document to dst: its words and
-// word bigrams within clauses, words in a negator's scope, Han character
-// bigrams (robust to segmentation errors), and the lexicon's view of the
-// document (score, positive and negative mass, questions). The sparse n-gram
-// part is scaled to unit length, so long reviews do not dominate.
+// Features appends the model features of a document to dst: the n-grams of
+// NgramFeatures over the whole text, and the lexicon's view of the document
+// (score, positive and negative mass, questions, emphasis, length).
 func Features(d *segment.Doc, res Result, dst []models.Feature) []models.Feature {
+	dst = NgramFeatures(d, res.Markers, 0, len(d.Norm.Runes), dst)
+	return appendLexiconFeatures(d, res, dst)
+}
+
+// NgramFeatures appends the n-gram features of the normalized span [from, to)
+// to dst: words and word bigrams within clauses, words in a negator's scope,
+// Latin subwords and Han character bigrams (robust to segmentation errors).
+// They are scaled to unit length, so long texts do not dominate.
+func NgramFeatures(d *segment.Doc, markers []Marker, from, to int, dst []models.Feature) []models.Feature {
 	start := len(dst)
 	clause, prev := -1, ""
 	negEnd, negClause := -1, -1
-	markers := res.Markers
 	for _, t := range d.Tokens {
+		if t.NStart < from || t.NEnd > to {
+			continue
+		}
 		if t.Kind == segment.Punct || t.Kind == segment.URL || t.Kind == segment.Mention || t.Kind == segment.Number {
 			prev = ""
 			continue
@@ -63,7 +72,7 @@ func Features(d *segment.Doc, res Result, dst []models.Feature) []models.Feature
 	}
 	rs := d.Norm.Runes
 	for _, c := range d.Clauses {
-		for i := c.Start; i+1 < c.End; i++ {
+		for i := max(c.Start, from); i+1 < min(c.End, to); i++ {
 			if unicode.Is(unicode.Han, rs[i]) && unicode.Is(unicode.Han, rs[i+1]) {
 				dst = append(dst, models.Feature{Index: hash(fHanPair, string(rs[i:i+2]), ""), Value: 1})
 			}
@@ -75,7 +84,7 @@ func Features(d *segment.Doc, res Result, dst []models.Feature) []models.Feature
 			dst[i].Value = v
 		}
 	}
-	return appendLexiconFeatures(d, res, dst)
+	return dst
 }
 
 // appendSubwords adds the character trigrams of a Latin word with boundary

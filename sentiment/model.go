@@ -46,8 +46,14 @@ func (s *Scorer) ModelsVersion() string {
 func WithUnsure(p float64) Option { return func(s *Scorer) { s.unsure = p } }
 
 // CheckModels reports a model that was trained on other features than this
-// scorer builds, or whose classes are not negative, neutral, positive.
+// package builds, or a sentiment model whose classes are not negative,
+// neutral, positive.
 func CheckModels(set *models.Set) error {
+	for lang, m := range set.Topics {
+		if m.Features != FeatureSet {
+			return fmt.Errorf("model %s (%s): features %q, this vocal builds %q", m.Name, lang, m.Features, FeatureSet)
+		}
+	}
 	for lang, m := range set.Sentiment {
 		if m.Features != FeatureSet {
 			return fmt.Errorf("model %s (%s): features %q, this vocal builds %q", m.Name, lang, m.Features, FeatureSet)

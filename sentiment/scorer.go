@@ -53,7 +53,7 @@ type Result struct {
 		Label string
 		Score float64
 	}
-	Hits       []Hit
+	Hits []Hit
 	// Clauses holds each clause's own score in [-1, 1] (no contrast weighting)
 	// and whether any term fired in it, indexed like Doc.Clauses.
 	Clauses []ClauseScore

@@ -2,9 +2,11 @@ package topics
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 
 	"github.com/vocal-dev/vocal/lexicons"
+	"github.com/vocal-dev/vocal/models"
 	"github.com/vocal-dev/vocal/segment"
 	"github.com/vocal-dev/vocal/sentiment"
 )
@@ -19,6 +21,9 @@ type Mention struct {
 	Start     int     `json:"start"`
 	End       int     `json:"end"`
 	Cue       string  `json:"cue"`
+	// Source is "model" for a mention the topic model found in a clause no
+	// cue or pattern matched; empty for cue, pattern and risk mentions.
+	Source string `json:"source,omitempty"`
 }
 
 // Tagger finds topic mentions. Build with New; safe for concurrent use.
@@ -30,6 +35,33 @@ type Tagger struct {
 	patInfo  []cue            // topic and implied polarity of each pattern
 	byRisk   map[string][]int // risk category -> topics it implies
 	scorer   *sentiment.Scorer
+	models   map[string]*models.Linear // clause topic model per language
+	modelTop []int                     // model class -> taxonomy topic, -1 when absent
+	minProb  float64
+}
+
+// SourceModel marks a mention found by the topic model.
+const SourceModel = "model"
+
+// Option tunes a Tagger.
+type Option func(*Tagger)
+
+// WithModels lets a topic model per language ("zh" also serves mixed text)
+// add mentions in clauses where no cue or pattern matched, when it gives a
+// taxonomy topic at least minProb. Topics the taxonomy lacks are ignored.
+func WithModels(set *models.Set, minProb float64) Option {
+	return func(t *Tagger) {
+		if set == nil || len(set.Topics) == 0 {
+			return
+		}
+		t.models, t.minProb = map[string]*models.Linear{}, minProb
+		for lang, m := range set.Topics {
+			t.models[lang] = m
+		}
+		if m := set.Topics["zh"]; m != nil {
+			t.models[segment.LangMixed] = m
+		}
+	}
 }
 
 type cue struct {
@@ -49,8 +81,11 @@ func splitImplied(s string) (string, float64) {
 }
 
 // New compiles the taxonomy. The scorer supplies clause polarity and labels.
-func New(seg *segment.Segmenter, scorer *sentiment.Scorer, tax *lexicons.Taxonomy) (*Tagger, error) {
+func New(seg *segment.Segmenter, scorer *sentiment.Scorer, tax *lexicons.Taxonomy, opts ...Option) (*Tagger, error) {
 	t := &Tagger{scorer: scorer, byRisk: map[string][]int{}}
+	for _, o := range opts {
+		o(t)
+	}
 	var terms, exprs []string
 	for i, tp := range tax.Topics {
 		t.keys = append(t.keys, tp.Key)
@@ -77,7 +112,60 @@ func New(seg *segment.Segmenter, scorer *sentiment.Scorer, tax *lexicons.Taxonom
 		return nil, fmt.Errorf("taxonomy: %w", err)
 	}
 	t.matcher = seg.NewMatcher(terms, segment.AvoidStraddling())
-	return t, nil
+	return t, t.mapModelClasses()
+}
+
+// mapModelClasses maps every topic model's classes to taxonomy topics; all
+// models must share one class list.
+func (t *Tagger) mapModelClasses() error {
+	var classes []string
+	for _, m := range t.models {
+		if classes != nil && !slices.Equal(classes, m.Classes) {
+			return fmt.Errorf("topic model %s: classes %v differ from another model's %v", m.Name, m.Classes, classes)
+		}
+		classes = m.Classes
+	}
+	for _, c := range classes {
+		t.modelTop = append(t.modelTop, slices.Index(t.keys, c))
+	}
+	return nil
+}
+
+// modelTopics appends the topic model's mentions in the clauses no cue,
+// pattern or risk hit reached.
+func (t *Tagger) modelTopics(d *segment.Doc, sent sentiment.Result, hits []found) []found {
+	m := t.models[d.Lang]
+	if m == nil {
+		return hits
+	}
+	covered := map[int]bool{}
+	for _, h := range hits {
+		covered[h.clause] = true
+	}
+	var feats []models.Feature
+	var probs []float64
+	for ci, c := range d.Clauses {
+		if covered[ci] {
+			continue
+		}
+		if feats = sentiment.NgramFeatures(d, sent.Markers, c.Start, c.End, feats[:0]); len(feats) == 0 {
+			continue
+		}
+		probs = m.Predict(feats, probs)
+		for k, p := range probs {
+			if topic := t.modelTop[k]; topic >= 0 && p >= t.minProb {
+				hits = append(hits, found{topic: topic, clause: ci, model: true})
+			}
+		}
+	}
+	return hits
+}
+
+func (h found) source() string {
+	if h.model {
+		return SourceModel
+	}
+	return ""
 }
 
 // Keys lists the topic keys in taxonomy order.
@@ -87,6 +175,7 @@ type found struct {
 	topic, clause int
 	cue           string
 	implied       float64
+	model         bool // found by the topic model
 }
 
 // Tag returns the topic mentions of d, one per topic and clause, in text order.
@@ -122,6 +211,7 @@ func (t *Tagger) Tag(d *segment.Doc, sent sentiment.Result, risk Risk) []Mention
 			add(topic, h.NStart, h.Term, -impliedScore)
 		}
 	}
+	hits = t.modelTopics(d, sent, hits)
 	sort.SliceStable(hits, func(a, b int) bool {
 		if hits[a].clause != hits[b].clause {
 			return hits[a].clause < hits[b].clause
@@ -142,7 +232,7 @@ func (t *Tagger) Tag(d *segment.Doc, sent sentiment.Result, risk Risk) []Mention
 		}
 		text, start, end := d.Evidence(from, c.End)
 		out = append(out, Mention{Topic: t.keys[h.topic], Sentiment: t.scorer.LabelOf(score), Score: score,
-			Evidence: text, Start: start, End: end, Cue: h.cue})
+			Evidence: text, Start: start, End: end, Cue: h.cue, Source: h.source()})
 	}
 	return out
 }

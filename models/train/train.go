@@ -24,15 +24,15 @@ import (
 
 // Config sets a training run.
 type Config struct {
-	Datasets string            // directory of the public corpora (../shared/datasets)
-	Out      string            // directory the model files and card are written to
-	Version  string            // model version recorded in the files
-	Command  string            // the command line, recorded in the card
-	Fit      models.FitConfig  // learner settings (Seed included)
-	Buckets  map[string]int    // hashed feature space per language
-	Lexicons *lexicons.Set     // lexicons the features are computed with
-	Log      io.Writer         // progress lines; nil discards
-	Only     map[string]bool   // languages to train (nil: all)
+	Datasets string           // directory of the public corpora (../shared/datasets)
+	Out      string           // directory the model files and card are written to
+	Version  string           // model version recorded in the files
+	Command  string           // the command line, recorded in the card
+	Fit      models.FitConfig // learner settings (Seed included)
+	Buckets  map[string]int   // hashed feature space per language
+	Lexicons *lexicons.Set    // lexicons the features are computed with
+	Log      io.Writer        // progress lines; nil discards
+	Only     map[string]bool  // languages to train (nil: all)
 }
 
 // Corpus is one language's labelled items with their features.
@@ -77,9 +77,15 @@ func Run(cfg Config) (*Report, error) {
 		if err != nil {
 			return nil, err
 		}
-		rep.Models = append(rep.Models, m.Header)
-		if err := writeModel(cfg.Out, m); err != nil {
+		tm, err := trainTopics(cfg, lang, seg, scorer, rep)
+		if err != nil {
 			return nil, err
+		}
+		for _, m := range []*models.Linear{m, tm} {
+			rep.Models = append(rep.Models, m.Header)
+			if err := writeModel(cfg.Out, m); err != nil {
+				return nil, err
+			}
 		}
 		fmt.Fprintf(cfg.Log, "%s: done in %s\n", lang, time.Since(start).Round(time.Millisecond))
 	}
