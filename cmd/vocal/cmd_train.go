@@ -17,10 +17,11 @@ func newTrainCmd() *cobra.Command {
 	var langs []string
 	c := &cobra.Command{
 		Use:   "train --datasets DIR --out DIR",
-		Short: "Train the sentiment models from the public corpora and write them with their model card",
+		Short: "Train the sentiment and topic models from the public corpora and write them with their model card",
 		Long: `Reads the labelled corpora of ../shared/datasets, deduplicates them, splits them by a
-hash of the text, trains one model per language with a fixed seed, and writes
-sentiment-<lang>.vml.gz, metrics.json and README.md (the model card) to --out.
+hash of the text, trains a sentiment and a topic model per language with a fixed
+seed, and writes sentiment-<lang>.vml.gz, topics-<lang>.vml.gz, metrics.json and
+README.md (the model card) to --out.
 It prints held-out, cross-validated and leave-one-category-out figures.
 The same data, seed and lexicons give byte-identical models.`,
 		Example: `  vocal train --datasets ../shared/datasets --out models/data`,
