@@ -161,23 +161,58 @@ func ReadLinear(r io.Reader, name string) (*Linear, error) {
 	if err := dec.Decode(&h); err != nil {
 		return nil, fmt.Errorf("model %s: header: %w", name, err)
 	}
-	m, err := NewLinear(h)
-	if err != nil {
+	if err := h.validate(); err != nil {
 		return nil, fmt.Errorf("%s: %w", name, err)
 	}
-	if err := binary.Read(br, binary.LittleEndian, m.Bias); err != nil {
+	if h.Temperature == 0 {
+		h.Temperature = 1
+	}
+	m := &Linear{Header: h}
+	if m.Bias, err = readFloats(br, len(h.Classes)); err != nil {
 		return nil, fmt.Errorf("model %s: bias: %w", name, err)
 	}
-	if err := binary.Read(br, binary.LittleEndian, m.W); err != nil {
-		return nil, fmt.Errorf("model %s: weights (%d expected): %w", name, len(m.W), err)
+	if m.W, err = readFloats(br, h.Buckets*len(h.Classes)); err != nil {
+		return nil, fmt.Errorf("model %s: weights (%d expected): %w", name, h.Buckets*len(h.Classes), err)
 	}
 	if _, err := br.ReadByte(); err != io.EOF {
 		return nil, fmt.Errorf("model %s: trailing data after the weights", name)
 	}
-	for _, w := range m.W {
-		if math.IsNaN(float64(w)) || math.IsInf(float64(w), 0) {
-			return nil, fmt.Errorf("model %s: non-finite weight", name)
-		}
+	if !finite(m.Bias) {
+		return nil, fmt.Errorf("model %s: non-finite bias", name)
+	}
+	if !finite(m.W) {
+		return nil, fmt.Errorf("model %s: non-finite weight", name)
 	}
 	return m, nil
+}
+
+// readFloats reads n little-endian float32s in chunks, growing the result as
+// the data arrives: a corrupt header asking for 2^26 buckets cannot make the
+// reader allocate more than the file holds.
+func readFloats(r io.Reader, n int) ([]float32, error) {
+	const chunk = 1 << 16
+	buf := make([]byte, 4*min(n, chunk))
+	var out []float32
+	for len(out) < n {
+		k := min(n-len(out), chunk)
+		if _, err := io.ReadFull(r, buf[:4*k]); err != nil {
+			return nil, err
+		}
+		if len(out)+k > cap(out) {
+			out = append(make([]float32, 0, min(n, 2*cap(out)+k)), out...)
+		}
+		for i := range k {
+			out = append(out, math.Float32frombits(binary.LittleEndian.Uint32(buf[4*i:])))
+		}
+	}
+	return out, nil
+}
+
+func finite(xs []float32) bool {
+	for _, x := range xs {
+		if math.IsNaN(float64(x)) || math.IsInf(float64(x), 0) {
+			return false
+		}
+	}
+	return true
 }
