@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"path/filepath"
 	"strconv"
+	"time"
 )
 
 // Field is a passthrough field: its name and raw JSON value, in input order.
@@ -18,6 +19,12 @@ type Field struct {
 // Record is one feedback record flowing through the pipeline. Sources fill
 // Source, Line, ID, Text, Fields and Raw; the tag stage fills Out. A record
 // that cannot be processed carries Err and goes to the rejects.
+//
+// Ack is set by sources that redeliver what is not acknowledged (NATS
+// JetStream) and nil for files and stdin. The runner calls it exactly once,
+// from any goroutine: with nil once every output of the record is durable
+// (rejects included: they are durable in the rejects), or with the reason the
+// record was not made durable, so that the source redelivers it.
 type Record struct {
 	Seq    int64
 	Source string
@@ -28,6 +35,9 @@ type Record struct {
 	Raw    string
 	Err    error
 	Out    *Analysis
+	Ack    func(err error)
+
+	readAt time.Time // when the runner read it, for OnWritten
 }
 
 // Field returns the raw value of the passthrough field name, or nil.
