@@ -21,6 +21,7 @@ type Manifest struct {
 	Files      []string         `json:"files"`
 	Versions   Versions         `json:"versions"`
 	Config     any              `json:"config,omitempty"`
+	Aggregates any              `json:"aggregates,omitempty"` // root-cause tables: scores join counts (unmatched keys), rows (rootcause.Summary)
 }
 
 // Versions names the code and data that produced a run.

@@ -27,15 +27,16 @@ import (
 type DatasetConfig struct {
 	Dir       string
 	RunID     string
-	TimeField string    // partition by the day of this field (default created_at)
-	BatchRows int       // rows per Arrow record batch and Parquet row group
-	RunTime   time.Time // partition day of records without a time
+	TimeField string               // partition by the day of this field (default created_at)
+	BatchRows int                  // rows per Arrow record batch and Parquet row group
+	RunTime   time.Time            // partition day of records without a time
+	Alert     func(r *Record) bool // records that go to alerts.jsonl; default risk >= medium
 	Mem       memory.Allocator
 }
 
 // DatasetSink writes the dataset layout of DESIGN.md: record files under
-// records/date=YYYY-MM-DD/ as Arrow IPC and Parquet, alerts.jsonl (risk >=
-// medium) and rejects.jsonl. Files are written under temporary names and
+// records/date=YYYY-MM-DD/ as Arrow IPC and Parquet, alerts.jsonl (the
+// records DatasetConfig.Alert picks) and rejects.jsonl. Files are written under temporary names and
 // renamed on Close, so a crash never leaves a file that looks complete.
 type DatasetSink struct {
 	cfg      DatasetConfig
@@ -71,6 +72,11 @@ func NewDatasetSink(cfg DatasetConfig) (*DatasetSink, error) {
 	if cfg.Mem == nil {
 		cfg.Mem = memory.NewGoAllocator()
 	}
+	if cfg.Alert == nil {
+		cfg.Alert = func(r *Record) bool {
+			return lexicons.LevelRank(r.Out.Risk.Level) >= lexicons.LevelRank(lexicons.LevelMedium)
+		}
+	}
 	if cfg.RunTime.IsZero() {
 		cfg.RunTime = time.Now()
 	}
@@ -93,7 +99,7 @@ func (s *DatasetSink) Write(_ context.Context, r *Record) error {
 	if r.Err != nil {
 		return s.rejects.writeLine(MarshalReject(r))
 	}
-	if lexicons.LevelRank(r.Out.Risk.Level) >= lexicons.LevelRank(lexicons.LevelMedium) {
+	if s.cfg.Alert(r) {
 		b, err := MarshalRecord(r)
 		if err != nil {
 			return err
