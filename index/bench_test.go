@@ -1,0 +1,110 @@
+package index_test
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/vocal-dev/vocal/index"
+	"github.com/vocal-dev/vocal/pipeline"
+)
+
+var benchCache = struct {
+	sync.Mutex
+	recs map[int][]*pipeline.Record
+}{recs: map[int][]*pipeline.Record{}}
+
+// benchRecords returns n tagged records of about 150 bytes of text each:
+// consecutive texts of cmd/vocal-gen output joined, with the first one's
+// passthrough fields. Built once per n for the test binary.
+func benchRecords(b *testing.B, n int) []*pipeline.Record {
+	b.Helper()
+	benchCache.Lock()
+	defer benchCache.Unlock()
+	if recs, ok := benchCache.recs[n]; ok {
+		return recs
+	}
+	src := readRaw(b, generate(b, n*3*210>>20+1))
+	recs := make([]*pipeline.Record, 0, n)
+	for i := 0; len(recs) < n; {
+		if i >= len(src) {
+			b.Fatalf("vocal-gen output too small for %d records", n)
+		}
+		r := src[i]
+		var sb strings.Builder
+		for sb.Len() < 140 && i < len(src) {
+			if sb.Len() > 0 {
+				sb.WriteByte(' ')
+			}
+			sb.WriteString(src[i].Text)
+			i++
+		}
+		r.Text = sb.String()
+		recs = append(recs, r)
+	}
+	tagAll(b, recs)
+	benchCache.recs[n] = recs
+	return recs
+}
+
+func textBytes(recs []*pipeline.Record) int64 {
+	var n int64
+	for _, r := range recs {
+		n += int64(len(r.Text))
+	}
+	return n
+}
+
+// BenchmarkIndex indexes 50,000 tagged records of ~150 bytes into a fresh
+// on-disk index per iteration (run with -benchtime=1x or 3x) and reports
+// docs/s and index bytes per doc.
+func BenchmarkIndex(b *testing.B) {
+	const n = 50000
+	recs := benchRecords(b, n)
+	b.Logf("%d records, %.0f text bytes each", n, float64(textBytes(recs))/n)
+	for _, batch := range []int{500, 2000, 8000} {
+		b.Run(fmt.Sprintf("batch=%d", batch), func(b *testing.B) {
+			b.ReportAllocs()
+			var size int64
+			var elapsed, cpu time.Duration
+			for b.Loop() {
+				dir := b.TempDir()
+				start, cpu0 := time.Now(), cpuTime()
+				idx, err := index.Open(dir)
+				if err != nil {
+					b.Fatal(err)
+				}
+				sink := index.NewSink(idx, batch)
+				for _, r := range recs {
+					if err := sink.Write(context.Background(), r); err != nil {
+						b.Fatal(err)
+					}
+				}
+				if err := sink.Close(); err != nil {
+					b.Fatal(err)
+				}
+				elapsed += time.Since(start)
+				cpu += cpuTime() - cpu0
+				size = dirSize(b, dir)
+			}
+			b.ReportMetric(float64(n*b.N)/elapsed.Seconds(), "docs/s")
+			b.ReportMetric(float64(cpu.Microseconds())/float64(n*b.N), "cpu-µs/doc")
+			b.ReportMetric(float64(size)/n, "B/doc")
+			b.ReportMetric(0, "ns/op")
+		})
+	}
+}
+
+// cpuTime is the user and system CPU time of the process so far: with other
+// work on the machine, CPU time per document is steadier than docs/s.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
