@@ -4,24 +4,30 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
+	"log/slog"
 	"os"
 	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/vocal-dev/vocal/pipeline"
+	"github.com/vocal-dev/vocal/pipeline/rootcause"
 )
 
 func newRunCmd(g *globalOptions) *cobra.Command {
 	var inputs []string
-	var out string
+	var out, scoresFile string
 	c := &cobra.Command{
 		Use:   "run --input PATH... --out DIR",
 		Short: "Batch job: tag inputs into a dataset of Arrow and Parquet files",
 		Long: `Tags every input record and adds this run's files to the dataset DIR:
   records/date=YYYY-MM-DD/part-<run-id>.parquet and .arrow (by the day of created_at)
-  alerts.jsonl (records with risk >= medium) and rejects.jsonl, appended
+  alerts.jsonl (records matching an alert rule of the config file; by
+  default risk >= medium) and rejects.jsonl, appended; alerts also go to
+  the rules' routes
   runs/<run-id>.json and manifest.json (counts: read = written + rejected)
+  drivers, trends, key_drivers (.arrow, .parquet): recomputed over the dataset
+  scores/part-<run-id>.parquet: the --scores file, joined by --join-key
 Files appear under their final names only when complete.`,
 		Example: `  vocal run --input testdata/sample/feedback.jsonl --out out/`,
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -31,6 +37,12 @@ Files appear under their final names only when complete.`,
 			cfg, err := g.load(cmd)
 			if err != nil {
 				return err
+			}
+			var scores *rootcause.Scores
+			if scoresFile != "" {
+				if scores, err = rootcause.ReadScores(scoresFile, cfg.RootCause); err != nil {
+					return usageError{err}
+				}
 			}
 			started := time.Now().UTC()
 			an, err := analyzer(cfg)
@@ -42,12 +54,17 @@ Files appear under their final names only when complete.`,
 				return usageError{err}
 			}
 			defer src.Close()
-			runID := newRunID(started)
-			sink, err := pipeline.NewDatasetSink(pipeline.DatasetConfig{Dir: out, RunID: runID, TimeField: cfg.TimeField, BatchRows: cfg.BatchRows, RunTime: started})
+			alerts, err := newAlerts(cmd.Context(), cfg.Alerts, nil, nil, slog.Default())
 			if err != nil {
 				return err
 			}
-			counts, err := pipeline.Run(cmd.Context(), src, an, sink, pipeline.RunOptions{Workers: cfg.Workers})
+			defer alerts.Close()
+			runID := newRunID(started)
+			sink, err := pipeline.NewDatasetSink(pipeline.DatasetConfig{Dir: out, RunID: runID, TimeField: cfg.TimeField, BatchRows: cfg.BatchRows, RunTime: started, Alert: alerts.Match})
+			if err != nil {
+				return err
+			}
+			counts, err := pipeline.Run(cmd.Context(), src, an, pipeline.Tee(alerts, sink), pipeline.RunOptions{Workers: cfg.Workers})
 			if err != nil {
 				sink.Abort()
 				return err
@@ -56,16 +73,20 @@ Files appear under their final names only when complete.`,
 				sink.Abort()
 				return fmt.Errorf("commit dataset: %w", err)
 			}
+			agg, aggErr := rootcause.Update(cmd.Context(), out, runID, scores, cfg.RootCause)
 			finished := time.Now().UTC()
 			m := &pipeline.Manifest{
 				RunID: runID, StartedAt: started, FinishedAt: finished, DurationMS: finished.Sub(started).Milliseconds(),
 				Inputs: src.Stats, Counts: counts, Alerts: sink.Alerts, Partitions: sink.Partitions(), Files: sink.Files(),
 				Versions: pipeline.Versions{Vocal: version, Lexicons: an.Lexicons.Version,
-					Taxonomy: fmt.Sprintf("v%d", an.Lexicons.Taxonomy.Version), Models: "none"},
-				Config: cfg,
+					Taxonomy: fmt.Sprintf("v%d", an.Lexicons.Taxonomy.Version), Models: an.ModelsVersion()},
+				Config: cfg, Aggregates: agg,
 			}
 			if err := pipeline.WriteManifest(out, m); err != nil {
 				return fmt.Errorf("manifest: %w", err)
+			}
+			if aggErr != nil {
+				return fmt.Errorf("aggregate tables: %w", aggErr)
 			}
 			fmt.Fprintf(os.Stderr, "vocal run %s: read %d, written %d, rejected %d, alerts %d, %d partition(s) in %s (%.0f records/s)\n",
 				runID, counts.Read, counts.Written, counts.Rejected, sink.Alerts, len(m.Partitions), out,
@@ -76,6 +97,7 @@ Files appear under their final names only when complete.`,
 	c.Flags().StringSliceVar(&inputs, "input", nil, "input files (JSONL or CSV; \"-\" for stdin); repeat or comma-separate")
 	c.Flags().StringVar(&out, "out", "", "dataset directory")
 	c.Flags().StringVar(&g.cfg.TimeField, "time-field", "created_at", "field whose day partitions the records")
+	addRootCauseFlags(c, g, &scoresFile)
 	return c
 }
 

@@ -419,7 +419,8 @@ func TestRun(t *testing.T) {
 		t.Errorf("%d alerts in alerts.jsonl, manifest says %d", n, m.Alerts)
 	}
 	// The layout of DESIGN.md, with no temporary file left.
-	want := []string{"alerts.jsonl", "manifest.json", "rejects.jsonl", "runs/" + m.RunID + ".json"}
+	want := []string{"alerts.jsonl", "manifest.json", "rejects.jsonl", "runs/" + m.RunID + ".json",
+		"drivers.arrow", "drivers.parquet", "key_drivers.arrow", "key_drivers.parquet", "trends.arrow", "trends.parquet"}
 	for day := range m.Partitions {
 		base := "records/date=" + day + "/part-" + m.RunID
 		want = append(want, base+".arrow", base+".parquet")

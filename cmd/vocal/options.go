@@ -12,27 +12,32 @@ import (
 	"github.com/vocal-dev/vocal/models"
 	"github.com/vocal-dev/vocal/pipeline"
 	"github.com/vocal-dev/vocal/pipeline/alert"
+	"github.com/vocal-dev/vocal/pipeline/rootcause"
 	"github.com/vocal-dev/vocal/sentiment"
 )
 
 // Config is the YAML configuration file (--config); flags override it.
 type Config struct {
-	Input       pipeline.InputConfig `yaml:"input"`
-	Lexicons    string               `yaml:"lexicons"`            // directory overriding embedded lexicon files
-	Taxonomy    string               `yaml:"taxonomy"`            // taxonomy YAML replacing the embedded one
-	Workers     int                  `yaml:"workers"`             // 0 = all cores
-	NeutralBand float64              `yaml:"neutral_band"`        // documents with |score| below this are neutral
-	AspectBand  float64              `yaml:"aspect_neutral_band"` // the same for topic mentions
-	TimeField   string               `yaml:"time_field"`          // partitions records by this field's day
-	BatchRows   int                  `yaml:"batch_rows"`          // rows per Arrow batch / Parquet row group
-	Models      string               `yaml:"models"`              // "" embedded, "none" lexicons only, or a directory of model files
-	ModelUnsure float64              `yaml:"model_unsure"`        // model confidence below which a lexically neutral text stays neutral
-	Alerts      alert.Config         `yaml:"alerts"`              // alert rules and routes (run and stream)
+	Input             pipeline.InputConfig `yaml:"input"`
+	Lexicons          string               `yaml:"lexicons"`             // directory overriding embedded lexicon files
+	Taxonomy          string               `yaml:"taxonomy"`             // taxonomy YAML replacing the embedded one
+	Workers           int                  `yaml:"workers"`              // 0 = all cores
+	NeutralBand       float64              `yaml:"neutral_band"`         // documents with |score| below this are neutral
+	AspectBand        float64              `yaml:"aspect_neutral_band"`  // the same for topic mentions
+	TimeField         string               `yaml:"time_field"`           // partitions records by this field's day
+	BatchRows         int                  `yaml:"batch_rows"`           // rows per Arrow batch / Parquet row group
+	Models            string               `yaml:"models"`               // "" embedded, "none" lexicons only, or a directory of model files
+	ModelUnsure       float64              `yaml:"model_unsure"`         // model confidence below which the lexicons' polar label stands
+	TopicModelMinProb float64              `yaml:"topic_model_min_prob"` // topic model probability that adds a mention in a clause without a cue
+	Alerts            alert.Config         `yaml:"alerts"`               // alert rules and routes (run and stream)
+	RootCause         rootcause.Config     `yaml:"rootcause"`            // scores join, drivers, trends, key_drivers tables (run)
 }
 
 // DefaultConfig returns every default.
 func DefaultConfig() Config {
-	return Config{Input: pipeline.DefaultInputConfig(), NeutralBand: 0.15, AspectBand: 0.1, TimeField: "created_at", BatchRows: 8192, ModelUnsure: 0.7}
+	return Config{Input: pipeline.DefaultInputConfig(), NeutralBand: 0.15, AspectBand: 0.1, TimeField: "created_at", BatchRows: 8192, ModelUnsure: 0.7,
+		TopicModelMinProb: pipeline.DefaultTopicMinProb,
+		RootCause:         rootcause.DefaultConfig()}
 }
 
 // Validate checks the configuration at start-up.
@@ -46,11 +51,14 @@ func (c Config) Validate() error {
 	if c.NeutralBand < 0 || c.NeutralBand >= 1 || c.AspectBand < 0 || c.AspectBand >= 1 {
 		return fmt.Errorf("neutral_band %v, aspect_neutral_band %v: want [0, 1)", c.NeutralBand, c.AspectBand)
 	}
-	if c.ModelUnsure < 0 || c.ModelUnsure > 1 {
-		return fmt.Errorf("model_unsure %v: want [0, 1]", c.ModelUnsure)
+	if c.ModelUnsure < 0 || c.ModelUnsure > 1 || c.TopicModelMinProb < 0 || c.TopicModelMinProb > 1 {
+		return fmt.Errorf("model_unsure %v, topic_model_min_prob %v: want [0, 1]", c.ModelUnsure, c.TopicModelMinProb)
 	}
 	if c.BatchRows < 1 {
 		return fmt.Errorf("batch_rows %d: want at least 1", c.BatchRows)
+	}
+	if err := c.RootCause.Validate(); err != nil {
+		return fmt.Errorf("rootcause: %w", err)
 	}
 	return c.Alerts.Validate()
 }
@@ -103,6 +111,8 @@ func (o *globalOptions) load(cmd *cobra.Command) (Config, error) {
 	set("format", func() { cfg.Input.Format = o.cfg.Input.Format })
 	set("encoding", func() { cfg.Input.Encoding = o.cfg.Input.Encoding })
 	set("time-field", func() { cfg.TimeField = o.cfg.TimeField })
+	setRootCauseFlags(set, &cfg.RootCause, o.cfg.RootCause)
+	cfg.RootCause.TimeField = cfg.TimeField
 	if err := cfg.Validate(); err != nil {
 		return cfg, usageError{err}
 	}
@@ -137,8 +147,8 @@ func analyzer(cfg Config) (*pipeline.Analyzer, error) {
 	if err != nil {
 		return nil, err
 	}
-	return pipeline.NewAnalyzer(set, sentiment.WithNeutralBand(cfg.NeutralBand, cfg.AspectBand),
-		sentiment.WithModels(ms), sentiment.WithUnsure(cfg.ModelUnsure))
+	return pipeline.NewAnalyzerWithModels(set, ms, cfg.TopicModelMinProb,
+		sentiment.WithNeutralBand(cfg.NeutralBand, cfg.AspectBand), sentiment.WithUnsure(cfg.ModelUnsure))
 }
 
 // loadModels returns the models named by the models setting, nil for "none".
@@ -157,9 +167,6 @@ func loadModels(setting string) (*models.Set, error) {
 		ms, err = models.Load(os.DirFS(setting))
 	}
 	if err != nil {
-		return nil, err
-	}
-	if err := sentiment.CheckModels(ms); err != nil {
 		return nil, err
 	}
 	return ms, nil
