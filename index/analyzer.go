@@ -20,10 +20,17 @@ const (
 	// sub-words for Han text, letter and digit words otherwise
 	// (segment.Segmenter.SearchTokens).
 	TokenizerName = "vocal_zh_en"
+	// QueryTokenizerName cuts queries like TokenizerName, without the
+	// sub-words (segment.Segmenter.QueryTokens).
+	QueryTokenizerName = "vocal_zh_en_query"
 	// AnalyzerName is the text analyzer: the tokenizer, then English
 	// possessive stripping, stop words and Porter stemming (Han, number and
 	// emoji terms are kept as they are).
 	AnalyzerName = "vocal_text"
+	// QueryAnalyzerName analyses the text terms of queries: AnalyzerName
+	// with QueryTokenizerName, so that a query word matches the same word
+	// or sub-word in the text and is not split into its own sub-words.
+	QueryAnalyzerName = "vocal_text_query"
 	// TimeParserName parses the time forms of pipeline.ParseTime (RFC 3339,
 	// YYYY-MM-DD[ HH:MM[:SS]], YYYY/MM/DD) in datetime fields and range
 	// queries. It rejects other strings without trying layouts, which keeps
@@ -35,6 +42,9 @@ const (
 // be opened without its tokenizer registered.
 func init() {
 	if err := registry.RegisterTokenizer(TokenizerName, newTokenizer); err != nil {
+		panic(err)
+	}
+	if err := registry.RegisterTokenizer(QueryTokenizerName, newQueryTokenizer); err != nil {
 		panic(err)
 	}
 	if err := registry.RegisterDateTimeParser(TimeParserName, newTimeParser); err != nil {
@@ -76,15 +86,25 @@ func newTokenizer(map[string]any, *registry.Cache) (analysis.Tokenizer, error) {
 	if err != nil {
 		return nil, fmt.Errorf("tokenizer %s: %w", TokenizerName, err)
 	}
-	return tokenizer{seg}, nil
+	return tokenizer{seg.SearchTokens}, nil
 }
 
-// tokenizer adapts segment.SearchTokens to bleve. Terms other than
-// alphabetic words are marked as keywords so that the stemmer skips them.
-type tokenizer struct{ seg *segment.Segmenter }
+func newQueryTokenizer(map[string]any, *registry.Cache) (analysis.Tokenizer, error) {
+	seg, err := searchSegmenter()
+	if err != nil {
+		return nil, fmt.Errorf("tokenizer %s: %w", QueryTokenizerName, err)
+	}
+	return tokenizer{seg.QueryTokens}, nil
+}
+
+// tokenizer adapts segment.SearchTokens or QueryTokens to bleve. Terms other
+// than alphabetic words are marked as keywords so that the stemmer skips them.
+type tokenizer struct {
+	cut func(string) []segment.SearchToken
+}
 
 func (t tokenizer) Tokenize(input []byte) analysis.TokenStream {
-	toks := t.seg.SearchTokens(string(input))
+	toks := t.cut(string(input))
 	n := 0
 	for _, tk := range toks {
 		n += len(tk.Text)

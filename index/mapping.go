@@ -59,12 +59,14 @@ var derived = map[string]bool{FieldText: true, FieldLang: true, FieldSentiment: 
 // other field has doc values for facets and sorting.
 func NewMapping() *mapping.IndexMappingImpl {
 	im := bleve.NewIndexMapping()
-	if err := im.AddCustomAnalyzer(AnalyzerName, map[string]any{
-		"type":          custom.Name,
-		"tokenizer":     TokenizerName,
-		"token_filters": []any{en.PossessiveName, en.StopName, porter.Name},
-	}); err != nil {
-		panic(err) // static definition: fails only if the package is broken
+	for name, tok := range map[string]string{AnalyzerName: TokenizerName, QueryAnalyzerName: QueryTokenizerName} {
+		if err := im.AddCustomAnalyzer(name, map[string]any{
+			"type":          custom.Name,
+			"tokenizer":     tok,
+			"token_filters": []any{en.PossessiveName, en.StopName, porter.Name},
+		}); err != nil {
+			panic(err) // static definition: fails only if the package is broken
+		}
 	}
 	im.DefaultAnalyzer = keyword.Name
 	im.DefaultDateTimeParser = TimeParserName

@@ -151,12 +151,17 @@ var riskLevels = []string{lexicons.LevelMedium, lexicons.LevelHigh, lexicons.Lev
 
 // Request builds the bleve search request of q.
 func (q Query) Request() (*bleve.SearchRequest, error) {
-	var must []query.Query
-	if strings.TrimSpace(q.Text) == "" {
-		must = append(must, bleve.NewMatchAllQuery())
-	} else {
-		must = append(must, bleve.NewQueryStringQuery(RewriteBoolean(q.Text)))
+	// The text query scores the hits; the other conditions only filter.
+	var text query.Query = bleve.NewMatchAllQuery()
+	if strings.TrimSpace(q.Text) != "" {
+		parsed, err := bleve.NewQueryStringQuery(RewriteBoolean(q.Text)).Parse()
+		if err != nil {
+			return nil, fmt.Errorf("query %q: %w", q.Text, err)
+		}
+		useQueryAnalyzer(parsed)
+		text = parsed
 	}
+	var must []query.Query
 	for _, t := range q.Topics {
 		if strings.Contains(t, ":") {
 			must = append(must, term(FieldAspects, t))
@@ -204,9 +209,12 @@ func (q Query) Request() (*bleve.SearchRequest, error) {
 		}
 		must = append(must, bleve.NewDisjunctionQuery(alts...))
 	}
-	var root query.Query = must[0]
-	if len(must) > 1 {
-		root = bleve.NewConjunctionQuery(must...)
+	root := text
+	if len(must) > 0 {
+		b := bleve.NewBooleanQuery()
+		b.AddMust(text)
+		b.AddFilter(bleve.NewConjunctionQuery(must...))
+		root = b
 	}
 
 	size, page := q.Size, q.Page
@@ -242,6 +250,35 @@ func (q Query) Request() (*bleve.SearchRequest, error) {
 		req.AddFacet(f, fr)
 	}
 	return req, nil
+}
+
+// useQueryAnalyzer sets QueryAnalyzerName on the text matches of a parsed
+// query string.
+func useQueryAnalyzer(q query.Query) {
+	switch q := q.(type) {
+	case *query.BooleanQuery:
+		for _, sub := range []query.Query{q.Must, q.Should, q.MustNot, q.Filter} {
+			if sub != nil {
+				useQueryAnalyzer(sub)
+			}
+		}
+	case *query.ConjunctionQuery:
+		for _, sub := range q.Conjuncts {
+			useQueryAnalyzer(sub)
+		}
+	case *query.DisjunctionQuery:
+		for _, sub := range q.Disjuncts {
+			useQueryAnalyzer(sub)
+		}
+	case *query.MatchQuery:
+		if q.FieldVal == "" || q.FieldVal == FieldText {
+			q.Analyzer = QueryAnalyzerName
+		}
+	case *query.MatchPhraseQuery:
+		if q.FieldVal == "" || q.FieldVal == FieldText {
+			q.Analyzer = QueryAnalyzerName
+		}
+	}
 }
 
 // facetFields is DefaultFacets then extra, without repeats.

@@ -3,6 +3,9 @@ package index
 import (
 	"context"
 	"fmt"
+	"sync"
+	"sync/atomic"
+	"time"
 
 	"github.com/blevesearch/bleve/v2"
 
@@ -12,58 +15,107 @@ import (
 // DefaultBatchSize is the number of documents per index batch.
 const DefaultBatchSize = 2000
 
+// DefaultCommitInterval is how long a partial batch waits for more records
+// before Commit hands it to the index.
+const DefaultCommitInterval = time.Second
+
 // Sink upserts tagged records into an index by record id, in batches;
 // rejected records are skipped. A batch is committed by one background
 // goroutine while the next one fills, so tagging and indexing overlap; at
 // most two batches are held in memory. Batches are committed in order, so a
-// later record with the same id wins. Write and Close are called from one
-// goroutine (pipeline.Sink); Close commits the last batch and closes the
-// index, which makes everything durable.
+// later record with the same id wins. A batch is durable once bleve's Batch
+// returns (scorch waits for the segment to be persisted).
+//
+// Sink is a pipeline.Committer: a batch is handed over when it is full, or by
+// Commit once it is older than the commit interval, so that a stream's
+// records are acknowledged within about that interval. Write, Commit and
+// Close are called from one goroutine (pipeline.Sink); Close commits the last
+// batch and closes the index.
 type Sink struct {
-	idx     bleve.Index
-	size    int
+	idx      bleve.Index
+	size     int
+	interval time.Duration
+
 	batch   *bleve.Batch
-	queue   chan *bleve.Batch
-	done    chan struct{}
-	err     error // set by the committer before done is closed, or on a failed send
-	failed  chan struct{}
+	started time.Time // when the current batch got its first document
+	written int64     // Write calls, skipped records included
+	flushed int64     // written as of the last batch handed over
+
+	queue    chan pending
+	inflight sync.WaitGroup
+	durable  atomic.Int64
+	done     chan struct{}
+	failed   chan struct{}
+	err      error // set by the committer before failed is closed; read after
+
 	indexed int64
 	closed  bool
 }
 
+// pending is a batch handed to the committer (nil when only skipped records
+// were written since the last one) and the write count it makes durable.
+type pending struct {
+	batch *bleve.Batch
+	upTo  int64
+}
+
+// SinkOption configures NewSink.
+type SinkOption func(*Sink)
+
+// WithCommitInterval sets how old a partial batch must be before Commit hands
+// it over (DefaultCommitInterval); it bounds the delay between a record's
+// arrival and its acknowledgement in a stream.
+func WithCommitInterval(d time.Duration) SinkOption {
+	return func(s *Sink) {
+		if d > 0 {
+			s.interval = d
+		}
+	}
+}
+
 // NewSink returns a sink writing to idx in batches of batchSize documents
 // (DefaultBatchSize when batchSize <= 0). The sink owns idx: Close closes it.
-func NewSink(idx bleve.Index, batchSize int) *Sink {
+func NewSink(idx bleve.Index, batchSize int, opts ...SinkOption) *Sink {
 	if batchSize <= 0 {
 		batchSize = DefaultBatchSize
 	}
-	s := &Sink{idx: idx, size: batchSize, batch: idx.NewBatch(), queue: make(chan *bleve.Batch),
-		done: make(chan struct{}), failed: make(chan struct{})}
+	s := &Sink{idx: idx, size: batchSize, interval: DefaultCommitInterval, batch: idx.NewBatch(),
+		queue: make(chan pending), done: make(chan struct{}), failed: make(chan struct{})}
+	for _, o := range opts {
+		o(s)
+	}
 	go s.commit()
 	return s
 }
 
 func (s *Sink) commit() {
 	defer close(s.done)
-	for b := range s.queue {
-		if s.err != nil {
-			continue // drain after a failure
+	for p := range s.queue {
+		if s.err == nil && p.batch != nil {
+			if err := s.idx.Batch(p.batch); err != nil {
+				s.err = fmt.Errorf("index batch: %w", err)
+				close(s.failed)
+			}
 		}
-		if err := s.idx.Batch(b); err != nil {
-			s.err = fmt.Errorf("index batch: %w", err)
-			close(s.failed)
+		if s.err == nil {
+			s.durable.Store(p.upTo)
 		}
+		s.inflight.Done()
 	}
 }
 
 // Write adds r to the current batch and hands the batch to the committer
 // when full. It returns the committer's error once a batch has failed.
 func (s *Sink) Write(ctx context.Context, r *pipeline.Record) error {
+	s.written++
 	if r.Err != nil || r.Out == nil {
 		return nil
 	}
 	if err := s.batch.Index(r.ID, Document(r)); err != nil {
 		return fmt.Errorf("index record %q: %w", r.ID, err)
+	}
+	if s.batch.Size() == 1 {
+		s.started = time.Now()
 	}
 	s.indexed++
 	if s.batch.Size() >= s.size {
@@ -72,20 +124,51 @@ func (s *Sink) Write(ctx context.Context, r *pipeline.Record) error {
 	return nil
 }
 
+// flush hands the current batch, and the skipped records written since the
+// last one, to the committer.
 func (s *Sink) flush(ctx context.Context) error {
-	if s.batch.Size() == 0 {
+	if s.written == s.flushed {
 		return nil
 	}
+	p := pending{upTo: s.written}
+	if s.batch.Size() > 0 {
+		p.batch = s.batch
+	}
+	s.inflight.Add(1)
 	select {
-	case s.queue <- s.batch:
+	case s.queue <- p:
 	case <-s.failed:
-		<-s.done
+		s.inflight.Done()
 		return s.err
 	case <-ctx.Done():
+		s.inflight.Done()
 		return ctx.Err()
 	}
-	s.batch = s.idx.NewBatch()
+	s.flushed = s.written
+	if p.batch != nil {
+		s.batch = s.idx.NewBatch()
+	}
 	return nil
+}
+
+// Commit implements pipeline.Committer: it hands over the current batch when
+// all is set or the batch is older than the commit interval, waits for the
+// committer when all is set, and returns how many written records are in the
+// index.
+func (s *Sink) Commit(ctx context.Context, all bool) (int64, error) {
+	var err error
+	if all || s.batch.Size() == 0 || time.Since(s.started) >= s.interval {
+		err = s.flush(ctx)
+	}
+	if all && err == nil {
+		s.inflight.Wait()
+	}
+	select {
+	case <-s.failed:
+		err = s.err
+	default:
+	}
+	return s.durable.Load(), err
 }
 
 // Indexed counts the records written to the sink and not skipped.

@@ -20,15 +20,22 @@ type SearchToken struct {
 }
 
 // SearchTokens cuts text for indexing in gse's search mode: Han runs are cut
-// with the segmenter's dictionary, and every two- and three-character
+// with the segmenter's dictionary, and every one-, two- and three-character
 // dictionary word inside a longer word is added as a sub-word, so that 物流
-// finds 物流太慢了 and 快递 finds 快递员. Other runs split into words of
+// finds 物流太慢了, 快递 finds 快递员 and 慢 finds 太慢了. Other runs split into words of
 // letters, digits and marks (an apostrophe between letters stays inside:
 // don't); emoji are single tokens; spaces, punctuation and HTML markup are
 // dropped. Terms are normalized as for matching (half-width, lower case,
 // Simplified, folded repeats). It is much cheaper than Segment: no prose, no
 // clauses, no language detection.
-func (s *Segmenter) SearchTokens(text string) []SearchToken {
+func (s *Segmenter) SearchTokens(text string) []SearchToken { return s.searchTokens(text, true) }
+
+// QueryTokens cuts a query as SearchTokens cuts indexed text, without the
+// sub-words: 物流 then finds the term 物流 only, not every text holding 物 or
+// 流, and 慢 finds the sub-word 慢 of 太慢.
+func (s *Segmenter) QueryTokens(text string) []SearchToken { return s.searchTokens(text, false) }
+
+func (s *Segmenter) searchTokens(text string, subWords bool) []SearchToken {
 	norm := normalize(text, s.simp)
 	maskHTML(&norm)
 	rs := norm.Runes
@@ -53,7 +60,7 @@ func (s *Segmenter) SearchTokens(text string) []SearchToken {
 			for j < len(rs) && unicode.Is(unicode.Han, rs[j]) {
 				j++
 			}
-			out, pos = s.appendHan(out, pos, rs, i, j, span)
+			out, pos = s.appendHan(out, pos, rs, i, j, subWords, span)
 			i = j
 		case wordRune(r):
 			j := i + 1
@@ -84,9 +91,9 @@ func (s *Segmenter) SearchTokens(text string) []SearchToken {
 	return out
 }
 
-// appendHan cuts the Han run rs[i:j] with gse and appends its words and their
-// dictionary sub-words.
-func (s *Segmenter) appendHan(out []SearchToken, pos int, rs []rune, i, j int, span func(ns, ne int) (int, int)) ([]SearchToken, int) {
+// appendHan cuts the Han run rs[i:j] with gse and appends its words and, with
+// subWords, their dictionary sub-words.
+func (s *Segmenter) appendHan(out []SearchToken, pos int, rs []rune, i, j int, subWords bool, span func(ns, ne int) (int, int)) ([]SearchToken, int) {
 	at := i
 	var offs [16]int // byte offsets of a word's runes, for sub-words without copying
 	for _, w := range s.gse.Cut(string(rs[i:j]), false) {
@@ -94,14 +101,14 @@ func (s *Segmenter) appendHan(out []SearchToken, pos int, rs []rune, i, j int, s
 		pos++
 		a, b := span(at, at+n)
 		out = append(out, SearchToken{Text: w, Start: a, End: b, Position: pos, Kind: Word, Han: true})
-		if n > 2 && n < len(offs) {
+		if subWords && n > 1 && n < len(offs) {
 			k := 0
 			for bi := range w {
 				offs[k] = bi
 				k++
 			}
 			offs[n] = len(w)
-			for _, size := range [...]int{2, 3} {
+			for _, size := range [...]int{1, 2, 3} {
 				for k := 0; k+size <= n && n > size; k++ {
 					gram := w[offs[k]:offs[k+size]]
 					if freq, _, ok := s.gse.Find(gram); ok && freq > 0 {

@@ -17,6 +17,7 @@ import (
 func newRunCmd(g *globalOptions) *cobra.Command {
 	var inputs []string
 	var out, scoresFile string
+	var idx indexOptions
 	c := &cobra.Command{
 		Use:   "run --input PATH... --out DIR",
 		Short: "Batch job: tag inputs into a dataset of Arrow and Parquet files",
@@ -64,7 +65,22 @@ Files appear under their final names only when complete.`,
 			if err != nil {
 				return err
 			}
-			counts, err := pipeline.Run(cmd.Context(), src, an, pipeline.Tee(alerts, sink), pipeline.RunOptions{Workers: cfg.Workers})
+			sinks := []pipeline.Sink{alerts, sink}
+			ix, err := idx.open()
+			if err != nil {
+				sink.Abort()
+				return err
+			}
+			if ix != nil {
+				sinks = append(sinks, ix)
+			}
+			counts, err := pipeline.Run(cmd.Context(), src, an, pipeline.Tee(sinks...), pipeline.RunOptions{Workers: cfg.Workers})
+			var ixErr error
+			if ix != nil {
+				if ixErr = ix.Close(); ixErr != nil {
+					ixErr = fmt.Errorf("%w (the dataset is complete: vocal index rebuild --run %s --index %s)", ixErr, out, idx.dir)
+				}
+			}
 			if err != nil {
 				sink.Abort()
 				return err
@@ -88,6 +104,9 @@ Files appear under their final names only when complete.`,
 			if aggErr != nil {
 				return fmt.Errorf("aggregate tables: %w", aggErr)
 			}
+			if ixErr != nil {
+				return ixErr
+			}
 			fmt.Fprintf(os.Stderr, "vocal run %s: read %d, written %d, rejected %d, alerts %d, %d partition(s) in %s (%.0f records/s)\n",
 				runID, counts.Read, counts.Written, counts.Rejected, sink.Alerts, len(m.Partitions), out,
 				float64(counts.Read)/finished.Sub(started).Seconds())
@@ -98,6 +117,7 @@ Files appear under their final names only when complete.`,
 	c.Flags().StringVar(&out, "out", "", "dataset directory")
 	c.Flags().StringVar(&g.cfg.TimeField, "time-field", "created_at", "field whose day partitions the records")
 	addRootCauseFlags(c, g, &scoresFile)
+	idx.register(c)
 	return c
 }
 

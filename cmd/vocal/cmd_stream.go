@@ -36,6 +36,7 @@ type streamOptions struct {
 	rollAge                            time.Duration
 	deadLetter, deadLetterSubject      string
 	metricsAddr, logFormat, logLevel   string
+	index                              indexOptions
 }
 
 func newStreamCmd(g *globalOptions) *cobra.Command {
@@ -46,14 +47,16 @@ func newStreamCmd(g *globalOptions) *cobra.Command {
 		Long: `Runs the stage of vocal run on an endless stream: JSONL on stdin (each line
 tagged as soon as it arrives) or a durable JetStream pull consumer (--nats).
 Output records go to stdout as JSONL, or to a JetStream subject (--out-subject);
---out DIR also writes the dataset layout as rolling parts (--roll-mb, --roll-age).
+--out DIR also writes the dataset layout as rolling parts (--roll-mb, --roll-age);
+--index DIR upserts into a Bleve index, committed every --index-batch records
+or --index-commit.
 Alert rules and routes come from the config file (alerts:).
 
 A NATS message is acked only once every output of its record is durable: the
 output published and acked by the server, its alerts delivered or in a dead
-letter, its dataset part committed. Unacked messages are redelivered; after
---max-deliveries a message goes to the dead letter. Rejected records go to the
-dead letter (or stderr). SIGINT/SIGTERM stops reading, drains the records in
+letter, its dataset part and index batch committed. Unacked messages are
+redelivered; after --max-deliveries a message goes to the dead letter.
+Rejected records go to the dead letter (or stderr). SIGINT/SIGTERM stops reading, drains the records in
 flight, acks them and closes the outputs; a second signal or --drain-timeout
 cuts the drain short (unacked messages are redelivered).`,
 		Example: `  vocal tag-like use:  tail -f feedback.jsonl | vocal stream --dead-letter rejects.jsonl
@@ -92,6 +95,7 @@ cuts the drain short (unacked messages are redelivered).`,
 	f.StringVar(&o.logFormat, "log-format", "text", "log format on stderr: text or json")
 	f.StringVar(&o.logLevel, "log-level", "info", "log level: debug, info, warn, error")
 	c.Flags().StringVar(&g.cfg.TimeField, "time-field", "created_at", "field whose day partitions the dataset records (--out)")
+	o.index.register(c)
 	return c
 }
 
@@ -167,6 +171,10 @@ func runStream(parent context.Context, cfg Config, o *streamOptions) (err error)
 	}
 
 	an, err := analyzer(cfg)
+	if err != nil {
+		return err
+	}
+	ix, err := o.index.open()
 	if err != nil {
 		return err
 	}
@@ -259,6 +267,9 @@ func runStream(parent context.Context, cfg Config, o *streamOptions) (err error)
 		}
 		sinks = append(sinks, rs)
 	}
+	if ix != nil {
+		sinks = append(sinks, ix)
+	}
 	sink := pipeline.Tee(sinks...)
 
 	log.Info("stream started", "source", sourceName(o), "workers", cfg.Workers, "out", outName(o))
@@ -301,6 +312,9 @@ func outName(o *streamOptions) string {
 	}
 	if o.outDir != "" {
 		out += "," + o.outDir
+	}
+	if o.index.dir != "" {
+		out += ",index:" + o.index.dir
 	}
 	return out
 }

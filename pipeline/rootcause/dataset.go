@@ -5,8 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
-	"path/filepath"
-	"sort"
 	"strings"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -64,26 +62,9 @@ func newDataset(cfg Config, keyNames []string) *dataset {
 	return d
 }
 
-// recordFiles lists the record Parquet files, oldest run first (the part
-// name starts with the sortable run id), then by partition.
-func recordFiles(dir string) ([]string, error) {
-	paths, err := filepath.Glob(filepath.Join(dir, "records", "*", "part-*.parquet"))
-	if err != nil {
-		return nil, err
-	}
-	sort.Slice(paths, func(i, j int) bool {
-		bi, bj := filepath.Base(paths[i]), filepath.Base(paths[j])
-		if bi != bj {
-			return bi < bj
-		}
-		return paths[i] < paths[j]
-	})
-	return paths, nil
-}
-
 // load reads every record file.
 func (d *dataset) load(ctx context.Context, dir string) error {
-	paths, err := recordFiles(dir)
+	paths, err := pipeline.RecordFiles(dir)
 	if err != nil {
 		return err
 	}
