@@ -3,6 +3,8 @@ package index_test
 import (
 	"context"
 	"fmt"
+	"math"
+	"slices"
 	"strings"
 	"sync"
 	"syscall"
@@ -107,4 +109,67 @@ func cpuTime() time.Duration {
 		return 0
 	}
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// BenchmarkSearch builds an on-disk index of 100,000 tagged records of ~175
+// bytes once (tagging and indexing take a minute or two, logged with -v),
+// opens it read-only and times one query per iteration, as vocal search runs
+// it: first page of 10 hits with highlighted fragments and the default facets
+// (topics, sentiment, risk_level). Besides ns/op it reports the median and
+// 99th percentile of the per-query times (p50-ms, p99-ms, nearest rank over
+// every iteration, the first included) and the number of matches (hits).
+// Run with a fixed count, e.g. -benchtime 200x.
+func BenchmarkSearch(b *testing.B) {
+	const n = 100000
+	start := time.Now()
+	recs := benchRecords(b, n)
+	b.Logf("%d records, %.0f text bytes each, read and tagged in %s", n,
+		float64(textBytes(recs))/n, time.Since(start).Round(time.Millisecond))
+	dir := b.TempDir()
+	start = time.Now()
+	buildIndex(b, dir, recs, index.DefaultBatchSize)
+	b.Logf("indexed in %s, %.0f bytes/doc", time.Since(start).Round(time.Millisecond), float64(dirSize(b, dir))/n)
+	idx := openReader(b, dir)
+
+	cst := time.FixedZone("", 8*3600)
+	// vocal-gen spreads created_at over 90 days from 2026-08-01.
+	month := index.Query{From: time.Date(2026, 9, 1, 0, 0, 0, 0, cst), To: time.Date(2026, 10, 1, 0, 0, 0, 0, cst)}
+	for _, c := range []struct {
+		name string
+		q    index.Query
+	}{
+		{"word", index.Query{Text: "物流"}},
+		{"word_en", index.Query{Text: "refund"}},
+		{"faceted", index.Query{Text: "客服", Facets: []string{"region"}}},
+		{"date_range", month},
+	} {
+		b.Run(c.name, func(b *testing.B) {
+			b.ReportAllocs()
+			var times []time.Duration
+			var hits uint64
+			for b.Loop() {
+				t0 := time.Now()
+				res, err := index.Search(context.Background(), idx, c.q)
+				times = append(times, time.Since(t0))
+				if err != nil {
+					b.Fatal(err)
+				}
+				hits = res.Total
+			}
+			slices.Sort(times)
+			b.ReportMetric(percentileMS(times, 0.50), "p50-ms")
+			b.ReportMetric(percentileMS(times, 0.99), "p99-ms")
+			b.ReportMetric(float64(hits), "hits")
+		})
+	}
+}
+
+// percentileMS is the p-th quantile of sorted durations in milliseconds, by
+// nearest rank.
+func percentileMS(sorted []time.Duration, p float64) float64 {
+	if len(sorted) == 0 {
+		return 0
+	}
+	i := max(int(math.Ceil(p*float64(len(sorted))))-1, 0)
+	return float64(sorted[i].Microseconds()) / 1000
 }

@@ -98,7 +98,10 @@ func TestLocked(t *testing.T) {
 	}
 	for name, open := range map[string]func() error{
 		"writer": func() error { _, err := index.Open(dir, index.WithLockTimeout(50*time.Millisecond)); return err },
-		"reader": func() error { _, err := index.OpenReadOnly(dir, index.WithLockTimeout(50*time.Millisecond)); return err },
+		"reader": func() error {
+			_, err := index.OpenReadOnly(dir, index.WithLockTimeout(50*time.Millisecond))
+			return err
+		},
 	} {
 		if err := open(); !errors.Is(err, index.ErrLocked) {
 			t.Errorf("%s while a writer holds the index: %v, want ErrLocked", name, err)
