@@ -38,6 +38,9 @@ type Evidence struct {
 	Value float64 `json:"value"`
 	Start int     `json:"start"`
 	End   int     `json:"end"`
+	// Source is "llm" for a quote the LLM assist gave (value 0); empty for
+	// lexicon terms.
+	Source string `json:"source,omitempty"`
 }
 
 // Analyzer is the tag stage: segment, sentiment, topics and risk. It is pure

@@ -15,6 +15,14 @@ type Stage interface {
 	Process(r *Record)
 }
 
+// ContextStage is a Stage that may block on I/O (a remote model, see package
+// llm): Run calls ProcessContext with the run's context, cancelled when the
+// run stops, instead of Process.
+type ContextStage interface {
+	Stage
+	ProcessContext(ctx context.Context, r *Record)
+}
+
 // Sink receives records in input order, rejected ones (Err set) included.
 // Write is called from one goroutine; an error stops the run. Close flushes
 // and makes the outputs durable.
@@ -111,12 +119,17 @@ func Run(ctx context.Context, src Source, stage Stage, sink Sink, opt RunOptions
 		}
 	}()
 	var wg sync.WaitGroup
+	cstage, _ := stage.(ContextStage)
 	for i := 0; i < opt.Workers; i++ {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			for rec := range in {
-				stage.Process(rec)
+				if cstage != nil {
+					cstage.ProcessContext(ctx, rec)
+				} else {
+					stage.Process(rec)
+				}
 				out <- rec
 			}
 		}()

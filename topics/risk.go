@@ -18,6 +18,8 @@ type RiskHit struct {
 	Start    int    `json:"start"`
 	End      int    `json:"end"`
 	NStart   int    `json:"-"`
+	// Source is "llm" for a hit the LLM assist added; empty for lexicon hits.
+	Source string `json:"source,omitempty"`
 }
 
 // Risk is the highest level among the hits ("none" without hits).

@@ -22,7 +22,8 @@ type Mention struct {
 	End       int     `json:"end"`
 	Cue       string  `json:"cue"`
 	// Source is "model" for a mention the topic model found in a clause no
-	// cue or pattern matched; empty for cue, pattern and risk mentions.
+	// cue or pattern matched, "llm" for one the LLM assist added or changed;
+	// empty for cue, pattern and risk mentions.
 	Source string `json:"source,omitempty"`
 }
 

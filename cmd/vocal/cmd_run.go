@@ -50,6 +50,11 @@ Files appear under their final names only when complete.`,
 			if err != nil {
 				return err
 			}
+			st, workers, llmDone, err := tagStage(cfg, an, os.Stderr)
+			if err != nil {
+				return err
+			}
+			defer llmDone()
 			src, err := pipeline.OpenInputs(inputs, cfg.Input)
 			if err != nil {
 				return usageError{err}
@@ -74,7 +79,7 @@ Files appear under their final names only when complete.`,
 			if ix != nil {
 				sinks = append(sinks, ix)
 			}
-			counts, err := pipeline.Run(cmd.Context(), src, an, pipeline.Tee(sinks...), pipeline.RunOptions{Workers: cfg.Workers})
+			counts, err := pipeline.Run(cmd.Context(), src, st, pipeline.Tee(sinks...), pipeline.RunOptions{Workers: workers})
 			var ixErr error
 			if ix != nil {
 				if ixErr = ix.Close(); ixErr != nil {
@@ -117,6 +122,7 @@ Files appear under their final names only when complete.`,
 	c.Flags().StringVar(&out, "out", "", "dataset directory")
 	c.Flags().StringVar(&g.cfg.TimeField, "time-field", "created_at", "field whose day partitions the records")
 	addRootCauseFlags(c, g, &scoresFile)
+	addLLMFlags(c, g, true)
 	idx.register(c)
 	return c
 }

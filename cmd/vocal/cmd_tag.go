@@ -10,7 +10,7 @@ import (
 )
 
 func newTagCmd(g *globalOptions) *cobra.Command {
-	return &cobra.Command{
+	c := &cobra.Command{
 		Use:   "tag [FILE...]",
 		Short: "Tag records from files or stdin; JSONL on stdout, rejects on stderr",
 		Long: `Reads JSONL or CSV records (files, or stdin when none or "-") and writes one
@@ -27,6 +27,11 @@ naming the file, line, field and reason.`,
 			if err != nil {
 				return err
 			}
+			st, workers, done, err := tagStage(cfg, an, os.Stderr)
+			if err != nil {
+				return err
+			}
+			defer done()
 			src, err := pipeline.OpenInputs(args, cfg.Input)
 			if err != nil {
 				return usageError{err}
@@ -34,11 +39,13 @@ naming the file, line, field and reason.`,
 			defer src.Close()
 			sink := pipeline.NewJSONLSink(os.Stdout, os.Stderr)
 			sink.FlushEach = len(args) == 0 || slices.Contains(args, "-")
-			_, err = pipeline.Run(cmd.Context(), src, an, sink, pipeline.RunOptions{Workers: cfg.Workers})
+			_, err = pipeline.Run(cmd.Context(), src, st, sink, pipeline.RunOptions{Workers: workers})
 			if cerr := sink.Close(); err == nil {
 				err = cerr
 			}
 			return err
 		},
 	}
+	addLLMFlags(c, g, true)
+	return c
 }

@@ -48,6 +48,7 @@ func newRoot() *cobra.Command {
 	}
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
 	opts.register(root)
-	root.AddCommand(newTagCmd(opts), newRunCmd(opts), newEvalCmd(opts), newTrainCmd(), newStreamCmd(opts), newReportCmd(), newSearchCmd(), newIndexCmd())
+	root.AddCommand(newTagCmd(opts), newRunCmd(opts), newEvalCmd(opts), newTrainCmd(), newStreamCmd(opts), newReportCmd(), newSearchCmd(), newIndexCmd(),
+		newSummarizeCmd(opts))
 	return root
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/vocal-dev/vocal/models"
 	"github.com/vocal-dev/vocal/pipeline"
 	"github.com/vocal-dev/vocal/pipeline/alert"
+	"github.com/vocal-dev/vocal/pipeline/llm"
 	"github.com/vocal-dev/vocal/pipeline/rootcause"
 	"github.com/vocal-dev/vocal/sentiment"
 )
@@ -31,13 +32,15 @@ type Config struct {
 	TopicModelMinProb float64              `yaml:"topic_model_min_prob"` // topic model probability that adds a mention in a clause without a cue
 	Alerts            alert.Config         `yaml:"alerts"`               // alert rules and routes (run and stream)
 	RootCause         rootcause.Config     `yaml:"rootcause"`            // scores join, drivers, trends, key_drivers tables (run)
+	LLM               llm.Config           `yaml:"llm"`                  // optional LLM assist (tag, run) and summaries; off by default
+	Redact            bool                 `yaml:"redact"`               // replace personal data in the text before tagging (tag, run)
 }
 
 // DefaultConfig returns every default.
 func DefaultConfig() Config {
 	return Config{Input: pipeline.DefaultInputConfig(), NeutralBand: 0.15, AspectBand: 0.1, TimeField: "created_at", BatchRows: 8192, ModelUnsure: 0.7,
 		TopicModelMinProb: pipeline.DefaultTopicMinProb,
-		RootCause:         rootcause.DefaultConfig()}
+		RootCause:         rootcause.DefaultConfig(), LLM: llm.DefaultConfig()}
 }
 
 // Validate checks the configuration at start-up.
@@ -59,6 +62,9 @@ func (c Config) Validate() error {
 	}
 	if err := c.RootCause.Validate(); err != nil {
 		return fmt.Errorf("rootcause: %w", err)
+	}
+	if err := c.LLM.Validate(); err != nil {
+		return fmt.Errorf("llm: %w", err)
 	}
 	return c.Alerts.Validate()
 }
@@ -112,6 +118,7 @@ func (o *globalOptions) load(cmd *cobra.Command) (Config, error) {
 	set("encoding", func() { cfg.Input.Encoding = o.cfg.Input.Encoding })
 	set("time-field", func() { cfg.TimeField = o.cfg.TimeField })
 	setRootCauseFlags(set, &cfg.RootCause, o.cfg.RootCause)
+	setLLMFlags(set, &cfg, o.cfg)
 	cfg.RootCause.TimeField = cfg.TimeField
 	if err := cfg.Validate(); err != nil {
 		return cfg, usageError{err}
