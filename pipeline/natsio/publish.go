@@ -3,6 +3,7 @@ package natsio
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
@@ -112,11 +113,34 @@ func (s *Sink) Commit(ctx context.Context, all bool) (int64, error) {
 	return s.acked, nil
 }
 
-// Close waits for the acks of what was published.
+// closeTimeout bounds how long Close waits for the server's acks.
+const closeTimeout = 30 * time.Second
+
+// Close waits for the acks of what was published, at most closeTimeout, and
+// not at all once the connection is closed (a crash or a cut drain: the
+// acks will never come, and the records are redelivered as they were not
+// acked either).
 func (s *Sink) Close() error {
 	if len(s.futures) == 0 {
 		return nil
 	}
-	_, err := s.Commit(context.Background(), true)
-	return err
+	nc := s.js.Conn()
+	closed := nc.StatusChanged(nats.CLOSED)
+	defer nc.RemoveStatusListener(closed)
+	ctx, cancel := context.WithTimeout(context.Background(), closeTimeout)
+	defer cancel()
+	go func() {
+		select {
+		case <-closed:
+			cancel()
+		case <-ctx.Done():
+		}
+	}()
+	if nc.IsClosed() {
+		cancel()
+	}
+	if _, err := s.Commit(ctx, true); err != nil {
+		return fmt.Errorf("%w (%d records unacked)", err, len(s.futures))
+	}
+	return nil
 }
