@@ -96,6 +96,7 @@ cuts the drain short (unacked messages are redelivered).`,
 	f.StringVar(&o.logLevel, "log-level", "info", "log level: debug, info, warn, error")
 	c.Flags().StringVar(&g.cfg.TimeField, "time-field", "created_at", "field whose day partitions the dataset records (--out)")
 	o.index.register(c)
+	addLLMFlags(c, g, true)
 	return c
 }
 
@@ -174,6 +175,11 @@ func runStream(parent context.Context, cfg Config, o *streamOptions) (err error)
 	if err != nil {
 		return err
 	}
+	st, workers, llmDone, err := tagStage(cfg, an, os.Stderr)
+	if err != nil {
+		return err
+	}
+	defer llmDone()
 	ix, err := o.index.open()
 	if err != nil {
 		return err
@@ -272,10 +278,10 @@ func runStream(parent context.Context, cfg Config, o *streamOptions) (err error)
 	}
 	sink := pipeline.Tee(sinks...)
 
-	log.Info("stream started", "source", sourceName(o), "workers", cfg.Workers, "out", outName(o))
+	log.Info("stream started", "source", sourceName(o), "workers", workers, "out", outName(o))
 	started := time.Now()
-	counts, runErr := pipeline.Run(ctx, src, an, sink, pipeline.RunOptions{
-		Workers: cfg.Workers, MaxInFlight: o.maxInFlight,
+	counts, runErr := pipeline.Run(ctx, src, st, sink, pipeline.RunOptions{
+		Workers: workers, MaxInFlight: o.maxInFlight,
 		OnWritten: func(r *pipeline.Record, d time.Duration) {
 			if r.Err != nil {
 				m.rejected.Inc()
