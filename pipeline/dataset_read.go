@@ -19,10 +19,26 @@ import (
 
 // RecordFiles lists the record Parquet files of the dataset dir, oldest run
 // first (a part's name starts with its sortable run id), then by partition.
-func RecordFiles(dir string) ([]string, error) {
-	paths, err := filepath.Glob(filepath.Join(dir, "records", "*", "part-*.parquet"))
+// The files of a run in progress or killed before its commit (see
+// BeginRun) are left out.
+func RecordFiles(dir string) ([]string, error) { return RecordFilesWith(dir, "") }
+
+// RecordFilesWith is RecordFiles plus the files of the run runID, in
+// progress: the run's own aggregate tables read them before its commit.
+func RecordFilesWith(dir, runID string) ([]string, error) {
+	all, err := filepath.Glob(filepath.Join(dir, "records", "*", "part-*.parquet"))
 	if err != nil {
 		return nil, err
+	}
+	skip, err := UncommittedRuns(dir, runID)
+	if err != nil {
+		return nil, err
+	}
+	paths := all[:0]
+	for _, p := range all {
+		if !skip[PartRunID(p)] {
+			paths = append(paths, p)
+		}
 	}
 	sort.Slice(paths, func(i, j int) bool {
 		bi, bj := filepath.Base(paths[i]), filepath.Base(paths[j])

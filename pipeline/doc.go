@@ -10,4 +10,18 @@
 //	an, _ := pipeline.NewAnalyzer(set)
 //	src, _ := pipeline.OpenInputs([]string{"feedback.csv"}, pipeline.DefaultInputConfig())
 //	counts, err := pipeline.Run(ctx, src, an, pipeline.NewJSONLSink(os.Stdout, os.Stderr), pipeline.RunOptions{})
+//
+// A run into a dataset directory is incremental and crash-safe: BeginRun
+// locks the directory and undoes a run killed before its commit, the inputs
+// read on from the state and skip what the dataset holds, and Commit writes
+// the run's manifest, which commits it:
+//
+//	dr, _ := pipeline.BeginRun(dir, runID, time.Now())
+//	defer dr.Close() // undoes the run unless committed
+//	seen, _ := pipeline.LoadSeenIndex(ctx, dir)
+//	src, _ := pipeline.OpenInputs(paths, cfg, pipeline.WithResume(dr.State.Inputs, false),
+//		pipeline.WithSkip(pipeline.SkipUnchanged(seen, nil)))
+//	sink, _ := pipeline.NewDatasetSink(pipeline.DatasetConfig{Dir: dir, RunID: runID})
+//	counts, err := pipeline.Run(ctx, src, an, sink, pipeline.RunOptions{})
+//	// sink.Close(), then dr.Commit(&pipeline.Manifest{RunID: runID, Inputs: src.Stats, ...})
 package pipeline

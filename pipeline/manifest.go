@@ -22,6 +22,18 @@ type Manifest struct {
 	Versions   Versions         `json:"versions"`
 	Config     any              `json:"config,omitempty"`
 	Aggregates any              `json:"aggregates,omitempty"` // root-cause tables: scores join counts (unmatched keys), rows (rootcause.Summary)
+
+	// Incremental says how vocal run read its inputs against the dataset.
+	Incremental *IncrementalStats `json:"incremental,omitempty"`
+}
+
+// IncrementalStats is what an incremental run skipped and undid.
+type IncrementalStats struct {
+	Full       bool     `json:"full"`                  // --full: every input from the start, every record written
+	Unchanged  int64    `json:"unchanged"`             // records skipped: the dataset (or an earlier record of the run) held their id with the same text, or their reject
+	DatasetIDs int64    `json:"dataset_ids"`           // distinct ids in the dataset before the run
+	IDsLoadMS  int64    `json:"ids_load_ms"`           // time to read them (id and text columns)
+	RolledBack []string `json:"rolled_back,omitempty"` // runs killed before their commit, undone at the start
 }
 
 // Versions names the code and data that produced a run.

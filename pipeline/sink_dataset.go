@@ -37,7 +37,9 @@ type DatasetConfig struct {
 // DatasetSink writes the dataset layout of DESIGN.md: record files under
 // records/date=YYYY-MM-DD/ as Arrow IPC and Parquet, alerts.jsonl (the
 // records DatasetConfig.Alert picks) and rejects.jsonl. Files are written under temporary names and
-// renamed on Close, so a crash never leaves a file that looks complete.
+// renamed on Close, so a crash never leaves a file that looks complete; in
+// vocal run, the run's manifest then commits them (see BeginRun), and the
+// next run undoes a run killed before that.
 type DatasetSink struct {
 	cfg      DatasetConfig
 	pending  []*Record

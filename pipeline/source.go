@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 	"strings"
 	"unicode/utf8"
 
@@ -59,33 +58,47 @@ func (c InputConfig) Validate() error {
 	return nil
 }
 
-// InputStat reports what was read from one input.
+// InputStat reports what was read from one input. Read counts the records
+// passed on to the pipeline (Rejected of them with an error); Unchanged the
+// records skipped because the dataset already holds them (see WithSkip).
 type InputStat struct {
-	Path     string `json:"path"`
-	Format   string `json:"format"`
-	Encoding string `json:"encoding"`
-	Read     int64  `json:"read"`
-	Rejected int64  `json:"rejected"`
+	Path      string `json:"path"`
+	Format    string `json:"format"`
+	Encoding  string `json:"encoding"`
+	Read      int64  `json:"read"`
+	Rejected  int64  `json:"rejected"`
+	Unchanged int64  `json:"unchanged,omitempty"`
+
+	// Position is set for files read with WithResume: where this run
+	// started and stopped reading, and the file's identity (see
+	// FilePosition).
+	Position *FilePosition `json:"position,omitempty"`
 }
 
 // Inputs reads several files (or "-" for stdin) one after another.
 type Inputs struct {
 	paths []string
 	cfg   InputConfig
+	opt   inputOptions
 	cur   Source
+	curF  *trackedFile // the file behind cur, with WithResume
 	idx   int
 	Stats []*InputStat
 }
 
 // OpenInputs prepares to read paths in order; files are opened lazily.
-func OpenInputs(paths []string, cfg InputConfig) (*Inputs, error) {
+func OpenInputs(paths []string, cfg InputConfig, opts ...InputOption) (*Inputs, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
 	if len(paths) == 0 {
 		paths = []string{"-"}
 	}
-	return &Inputs{paths: paths, cfg: cfg}, nil
+	in := &Inputs{paths: paths, cfg: cfg}
+	for _, o := range opts {
+		o(&in.opt)
+	}
+	return in, nil
 }
 
 // Next implements Source.
@@ -96,14 +109,24 @@ func (in *Inputs) Next(ctx context.Context) (*Record, error) {
 				return nil, io.EOF
 			}
 			src, err := in.open(in.paths[in.idx])
+			in.idx++
 			if err != nil {
 				return nil, err
 			}
+			if src == nil {
+				continue // unchanged since the last run (WithResume)
+			}
 			in.cur = src
-			in.idx++
 		}
 		rec, err := in.cur.Next(ctx)
+		st := in.Stats[len(in.Stats)-1]
 		if err == io.EOF {
+			if in.curF != nil {
+				if st.Position, err = in.curF.end(in.cur.(positioner).position()); err != nil {
+					return nil, fmt.Errorf("%s: %w", st.Path, err)
+				}
+				in.curF = nil
+			}
 			if err := in.cur.Close(); err != nil {
 				return nil, err
 			}
@@ -113,7 +136,11 @@ func (in *Inputs) Next(ctx context.Context) (*Record, error) {
 		if err != nil {
 			return nil, err
 		}
-		st := in.Stats[len(in.Stats)-1]
+		if in.opt.skip != nil && in.opt.skip(rec) {
+			st.Unchanged++
+			in.opt.unchanged.Add(1)
+			continue
+		}
 		st.Read++
 		if rec.Err != nil {
 			st.Rejected++
@@ -130,33 +157,80 @@ func (in *Inputs) Close() error {
 	return nil
 }
 
+// Unchanged counts the records skipped so far (see WithSkip); safe to call
+// from any goroutine.
+func (in *Inputs) Unchanged() int64 { return in.opt.unchanged.Load() }
+
+// open returns the source of path, or nil when WithResume finds that the
+// file has not changed since it was last read.
 func (in *Inputs) open(path string) (Source, error) {
-	var rc io.ReadCloser = io.NopCloser(os.Stdin)
-	name := "<stdin>"
-	if path != "-" {
-		f, err := os.Open(path)
+	format := in.format(path)
+	if path == "-" {
+		br, enc, err := decodeInput(os.Stdin, in.cfg.Encoding)
 		if err != nil {
-			return nil, fmt.Errorf("open input: %w", err)
+			return nil, fmt.Errorf("<stdin>: %w", err)
 		}
-		rc, name = f, path
-	}
-	format := in.cfg.Format
-	if format == "auto" {
-		format = "jsonl"
-		if strings.EqualFold(filepath.Ext(path), ".csv") {
-			format = "csv"
+		in.Stats = append(in.Stats, &InputStat{Path: "<stdin>", Format: format, Encoding: enc})
+		if format == "csv" {
+			return newCSVSource("<stdin>", br, io.NopCloser(nil), in.cfg, resumeAt{})
 		}
+		return newJSONLSource("<stdin>", br, io.NopCloser(nil), in.cfg), nil
 	}
-	br, enc, err := decodeInput(rc, in.cfg.Encoding)
+	f, err := os.Open(path)
 	if err != nil {
-		rc.Close()
-		return nil, fmt.Errorf("%s: %w", name, err)
+		return nil, fmt.Errorf("open input: %w", err)
 	}
-	in.Stats = append(in.Stats, &InputStat{Path: name, Format: format, Encoding: enc})
+	var plan *filePlan
+	if in.opt.resume != nil {
+		if plan, err = in.plan(path, f); err != nil {
+			f.Close()
+			return nil, fmt.Errorf("%s: %w", path, err)
+		}
+		if plan.mode == ModeUnchanged {
+			f.Close()
+			prev := *plan.prev
+			prev.Mode, prev.From, prev.FromLine = ModeUnchanged, prev.Offset+prev.Tail, prev.Line
+			in.Stats = append(in.Stats, &InputStat{Path: path, Format: prev.Format, Encoding: prev.Encoding, Position: &prev})
+			return nil, nil
+		}
+	}
+	var raw io.Reader = f
+	if in.opt.bytes != nil {
+		raw = &countingReader{r: f, n: in.opt.bytes}
+	}
+	enc := in.cfg.Encoding
+	if plan != nil && plan.mode == ModeResumed {
+		enc = plan.prev.Encoding // as sniffed from the same first bytes last time
+	}
+	br, enc, err := decodeInput(raw, enc)
+	if err != nil {
+		f.Close()
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	st := &InputStat{Path: path, Format: format, Encoding: enc}
+	in.Stats = append(in.Stats, st)
+	var at resumeAt
+	if plan != nil {
+		tf := &trackedFile{f: f, abs: plan.abs, format: format, encoding: enc, mode: plan.mode}
+		if plan.mode == ModeResumed {
+			at = resumeAt{offset: plan.prev.Offset, line: plan.prev.Line, skip: skipper(f, raw, br, enc)}
+			tf.from, tf.fromLine = at.offset, at.line
+		}
+		in.curF = tf
+	}
 	if format == "csv" {
-		return newCSVSource(name, br, rc, in.cfg)
+		return newCSVSource(path, br, f, in.cfg, at)
 	}
-	return newJSONLSource(name, br, rc, in.cfg), nil
+	src := newJSONLSource(path, br, f, in.cfg)
+	if at.offset > 0 {
+		if err := at.skip(0, at.offset); err != nil {
+			f.Close()
+			return nil, fmt.Errorf("%s: resume at byte %d: %w", path, at.offset, err)
+		}
+		src.offset, src.line = at.offset, at.line
+		src.last = filePos{at.offset, at.line}
+	}
+	return src, nil
 }
 
 // decodeInput sniffs the encoding (a UTF-8 BOM, valid UTF-8, else GB18030,
@@ -165,18 +239,11 @@ func decodeInput(r io.Reader, enc string) (*bufio.Reader, string, error) {
 	br := bufio.NewReaderSize(r, 64<<10)
 	enc = strings.ToLower(enc)
 	if enc == "auto" {
-		head, err := br.Peek(64 << 10)
+		head, err := br.Peek(sniffBytes)
 		if err != nil && err != io.EOF && !errors.Is(err, bufio.ErrBufferFull) {
 			return nil, "", err
 		}
-		switch {
-		case len(head) >= 3 && head[0] == 0xEF && head[1] == 0xBB && head[2] == 0xBF:
-			enc = "utf-8-bom"
-		case mostlyUTF8(head, err == nil):
-			enc = "utf-8"
-		default:
-			enc = "gb18030"
-		}
+		enc = sniffEncoding(head, err == nil)
 	}
 	switch enc {
 	case "utf-8-bom":
@@ -192,6 +259,21 @@ func decodeInput(r io.Reader, enc string) (*bufio.Reader, string, error) {
 		return bufio.NewReaderSize(transform.NewReader(br, simplifiedchinese.GB18030.NewDecoder()), 64<<10), enc, nil
 	}
 	return nil, "", fmt.Errorf("unknown encoding %q", enc)
+}
+
+// sniffBytes is how much of a file's start the encoding is guessed from.
+const sniffBytes = 64 << 10
+
+// sniffEncoding guesses the encoding of a file from its first bytes head
+// (truncated: the file goes on).
+func sniffEncoding(head []byte, truncated bool) string {
+	switch {
+	case len(head) >= 3 && head[0] == 0xEF && head[1] == 0xBB && head[2] == 0xBF:
+		return "utf-8-bom"
+	case mostlyUTF8(head, truncated):
+		return "utf-8"
+	}
+	return "gb18030"
 }
 
 // mostlyUTF8 reports whether b reads as UTF-8: at most one invalid byte in a
@@ -218,10 +300,11 @@ func mostlyUTF8(b []byte, truncated bool) bool {
 
 // readLine reads one line without its newline. A line longer than max bytes
 // (not counting the newline) is consumed and reported with tooLong, holding
-// only its first max bytes.
-func readLine(br *bufio.Reader, max int) (line []byte, tooLong bool, err error) {
+// only its first max bytes. n counts the bytes consumed, newline included.
+func readLine(br *bufio.Reader, max int) (line []byte, tooLong bool, n int, err error) {
 	for {
 		frag, err := br.ReadSlice('\n')
+		n += len(frag)
 		if !tooLong {
 			line = append(line, frag...)
 			if len(trimEOL(line)) > max {
@@ -234,7 +317,7 @@ func readLine(br *bufio.Reader, max int) (line []byte, tooLong bool, err error) 
 		if err == io.EOF && (len(line) > 0 || tooLong) {
 			err = nil
 		}
-		return trimEOL(line), tooLong, err
+		return trimEOL(line), tooLong, n, err
 	}
 }
 

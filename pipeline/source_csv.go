@@ -20,12 +20,16 @@ type csvSource struct {
 	closer io.Closer
 	cfg    InputConfig
 	header []string
+	base   int64 // decoded offset where r started reading
+	lbase  int   // lines before base: r numbers lines from there
+	lines  int   // lines consumed up to the end of the last row read
+	last   filePos
 }
 
-func newCSVSource(name string, br *bufio.Reader, c io.Closer, cfg InputConfig) (*csvSource, error) {
-	r := csv.NewReader(br)
-	r.FieldsPerRecord = -1
-	r.LazyQuotes = true
+// newCSVSource reads the header row from br, then rows from the start or,
+// with at set, from at.offset on.
+func newCSVSource(name string, br *bufio.Reader, c io.Closer, cfg InputConfig, at resumeAt) (*csvSource, error) {
+	r := newCSVReader(br)
 	header, err := r.Read()
 	if err == io.EOF {
 		header = nil
@@ -41,10 +45,44 @@ func newCSVSource(name string, br *bufio.Reader, c io.Closer, cfg InputConfig) (
 		c.Close()
 		return nil, fmt.Errorf("%s:1: CSV header has no text column %q (use --text-field)", name, cfg.TextField)
 	}
+	if header != nil {
+		s.lines = rowEndLine(r, header)
+	}
+	// The last run stopped after the header (which may have lacked its
+	// newline then) or after a row.
+	if hdrEnd := r.InputOffset(); at.offset > hdrEnd {
+		if err := at.skip(hdrEnd, at.offset); err != nil {
+			c.Close()
+			return nil, fmt.Errorf("%s: resume at byte %d: %w", name, at.offset, err)
+		}
+		s.r, s.base, s.lbase, s.lines = newCSVReader(br), at.offset, at.line, at.line
+	}
+	s.last = filePos{s.base + s.r.InputOffset(), s.lines}
 	return s, nil
 }
 
+func newCSVReader(br *bufio.Reader) *csv.Reader {
+	r := csv.NewReader(br)
+	r.FieldsPerRecord = -1
+	r.LazyQuotes = true
+	return r
+}
+
+// rowEndLine is the line (of r's input) on which the row just read ends.
+func rowEndLine(r *csv.Reader, row []string) int {
+	if len(row) == 0 {
+		return 0
+	}
+	line, _ := r.FieldPos(len(row) - 1)
+	return line + strings.Count(row[len(row)-1], "\n")
+}
+
 func (s *csvSource) Close() error { return s.closer.Close() }
+
+// position implements positioner.
+func (s *csvSource) position() (end, last filePos) {
+	return filePos{offset: s.base + s.r.InputOffset(), line: s.lines}, s.last
+}
 
 func (s *csvSource) Next(ctx context.Context) (*Record, error) {
 	if err := ctx.Err(); err != nil {
@@ -53,21 +91,27 @@ func (s *csvSource) Next(ctx context.Context) (*Record, error) {
 	if s.header == nil {
 		return nil, io.EOF
 	}
+	start := filePos{offset: s.base + s.r.InputOffset(), line: s.lines}
+	lineBase := s.lbase
 	row, err := s.r.Read()
 	if err == io.EOF {
 		return nil, io.EOF
 	}
+	s.last = start
 	var pe *csv.ParseError
 	switch {
 	case errors.As(err, &pe):
-		rec := &Record{Source: s.name, Line: pe.StartLine, Raw: clip([]byte(strings.Join(row, ",")))}
-		rec.Err = reject(s.name, pe.StartLine, "", "malformed CSV: %v", pe.Err)
+		s.lines = lineBase + pe.Line
+		rec := &Record{Source: s.name, Line: lineBase + pe.StartLine, Raw: clip([]byte(strings.Join(row, ",")))}
+		rec.Err = reject(s.name, rec.Line, "", "malformed CSV: %v", pe.Err)
 		return rec, nil
 	case err != nil:
 		// FieldPos may have no field to report after a read error.
 		return nil, fmt.Errorf("%s: read: %w", s.name, err)
 	}
+	s.lines = lineBase + rowEndLine(s.r, row)
 	line, _ := s.r.FieldPos(0)
+	line += lineBase
 	rec := &Record{Source: s.name, Line: line, Raw: clip([]byte(strings.Join(row, ",")))}
 	if n := len(row) - 1 + totalLen(row); n > s.cfg.MaxLineBytes {
 		rec.Err = reject(s.name, line, "", "row longer than %d bytes", s.cfg.MaxLineBytes)

@@ -207,7 +207,7 @@ func FuzzCSVSource(f *testing.F) {
 		if err != nil {
 			t.Fatalf("decodeInput: %v", err)
 		}
-		src, err := newCSVSource("fuzz.csv", br, io.NopCloser(nil), cfg)
+		src, err := newCSVSource("fuzz.csv", br, io.NopCloser(nil), cfg, resumeAt{})
 		if err != nil {
 			t.Fatalf("header: %v", err)
 		}

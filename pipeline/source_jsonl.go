@@ -16,7 +16,9 @@ type jsonlSource struct {
 	br     *bufio.Reader
 	closer io.Closer
 	cfg    InputConfig
-	line   int
+	line   int   // lines consumed
+	offset int64 // bytes consumed
+	last   filePos
 }
 
 func newJSONLSource(name string, br *bufio.Reader, c io.Closer, cfg InputConfig) *jsonlSource {
@@ -25,18 +27,26 @@ func newJSONLSource(name string, br *bufio.Reader, c io.Closer, cfg InputConfig)
 
 func (s *jsonlSource) Close() error { return s.closer.Close() }
 
+// position implements positioner.
+func (s *jsonlSource) position() (end, last filePos) {
+	return filePos{offset: s.offset, line: s.line}, s.last
+}
+
 func (s *jsonlSource) Next(ctx context.Context) (*Record, error) {
 	for {
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
-		line, tooLong, err := readLine(s.br, s.cfg.MaxLineBytes)
+		start := filePos{offset: s.offset, line: s.line}
+		line, tooLong, n, err := readLine(s.br, s.cfg.MaxLineBytes)
 		if err != nil {
 			if err == io.EOF {
 				return nil, io.EOF
 			}
 			return nil, fmt.Errorf("%s:%d: read: %w", s.name, s.line+1, err)
 		}
+		s.last = start
+		s.offset += int64(n)
 		s.line++
 		if !tooLong && len(bytes.TrimSpace(line)) == 0 {
 			continue

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"sync/atomic"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -18,6 +19,7 @@ func newRunCmd(g *globalOptions) *cobra.Command {
 	var inputs []string
 	var out, scoresFile string
 	var idx indexOptions
+	var nightly nightlyOptions
 	c := &cobra.Command{
 		Use:   "run --input PATH... --out DIR",
 		Short: "Batch job: tag inputs into a dataset of Arrow and Parquet files",
@@ -29,11 +31,21 @@ func newRunCmd(g *globalOptions) *cobra.Command {
   runs/<run-id>.json and manifest.json (counts: read = written + rejected)
   drivers, trends, key_drivers (.arrow, .parquet): recomputed over the dataset
   scores/part-<run-id>.parquet: the --scores file, joined by --join-key
-Files appear under their final names only when complete.`,
-		Example: `  vocal run --input testdata/sample/feedback.jsonl --out out/`,
+  state.json: how far each input file was read
+Files appear under their final names only when complete; runs/<run-id>.json
+commits the run. Runs are incremental: an input file read before is read on
+from where the last run stopped, and a record whose id the dataset holds
+with the same text is skipped (--full reads and writes everything again).
+A run killed at any point is undone by the next one, which reads its
+records again.`,
+		Example: `  vocal run --input testdata/sample/feedback.jsonl --out out/
+  vocal run --input /data/feedback.jsonl --out /data/vocal --max-reject-rate 0.05 --progress log`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if len(inputs) == 0 || out == "" {
 				return usagef("run needs --input and --out")
+			}
+			if err := nightly.validate(); err != nil {
+				return err
 			}
 			cfg, err := g.load(cmd)
 			if err != nil {
@@ -55,7 +67,28 @@ Files appear under their final names only when complete.`,
 				return err
 			}
 			defer llmDone()
-			src, err := pipeline.OpenInputs(inputs, cfg.Input)
+			for _, in := range inputs {
+				if in != "-" {
+					if _, err := os.Stat(in); err != nil {
+						return fmt.Errorf("open input: %w", err)
+					}
+				}
+			}
+			runID := newRunID(started)
+			dr, err := pipeline.BeginRun(out, runID, started)
+			if err != nil {
+				return lockedError(out, err)
+			}
+			defer dr.Close() // rolls back unless committed
+			kill := killAt()
+			dr.OnStep = kill
+			prog := newProgress(nightly.progress, nightly.progressEvery, os.Stderr)
+			var bytesRead atomic.Int64
+			inOpts, incr, err := nightly.inputOptions(cmd.Context(), dr, cfg, &bytesRead, prog)
+			if err != nil {
+				return err
+			}
+			src, err := pipeline.OpenInputs(inputs, cfg.Input, inOpts...)
 			if err != nil {
 				return usageError{err}
 			}
@@ -65,7 +98,6 @@ Files appear under their final names only when complete.`,
 				return err
 			}
 			defer alerts.Close()
-			runID := newRunID(started)
 			sink, err := pipeline.NewDatasetSink(pipeline.DatasetConfig{Dir: out, RunID: runID, TimeField: cfg.TimeField, BatchRows: cfg.BatchRows, RunTime: started, Alert: alerts.Match})
 			if err != nil {
 				return err
@@ -79,7 +111,10 @@ Files appear under their final names only when complete.`,
 			if ix != nil {
 				sinks = append(sinks, ix)
 			}
-			counts, err := pipeline.Run(cmd.Context(), src, st, pipeline.Tee(sinks...), pipeline.RunOptions{Workers: workers})
+			prog.start(src.Remaining(), &bytesRead, src.Unchanged)
+			counts, err := pipeline.Run(cmd.Context(), src, st, pipeline.Tee(sinks...), pipeline.RunOptions{Workers: workers, OnWritten: prog.onWritten})
+			prog.finish()
+			kill("tagged")
 			var ixErr error
 			if ix != nil {
 				if ixErr = ix.Close(); ixErr != nil {
@@ -90,32 +125,38 @@ Files appear under their final names only when complete.`,
 				sink.Abort()
 				return err
 			}
+			prog.phase("committing", "records", counts.Written)
 			if err := sink.Close(); err != nil {
 				sink.Abort()
 				return fmt.Errorf("commit dataset: %w", err)
 			}
+			kill("closed")
+			prog.phase("tables")
 			agg, aggErr := rootcause.Update(cmd.Context(), out, runID, scores, cfg.RootCause)
+			kill("tables")
 			finished := time.Now().UTC()
 			m := &pipeline.Manifest{
 				RunID: runID, StartedAt: started, FinishedAt: finished, DurationMS: finished.Sub(started).Milliseconds(),
 				Inputs: src.Stats, Counts: counts, Alerts: sink.Alerts, Partitions: sink.Partitions(), Files: sink.Files(),
 				Versions: pipeline.Versions{Vocal: version, Lexicons: an.Lexicons.Version,
 					Taxonomy: fmt.Sprintf("v%d", an.Lexicons.Taxonomy.Version), Models: an.ModelsVersion()},
-				Config: cfg, Aggregates: agg,
+				Config: cfg, Aggregates: agg, Incremental: incr,
 			}
-			if err := pipeline.WriteManifest(out, m); err != nil {
+			incr.Unchanged = src.Unchanged()
+			if err := dr.Commit(m); err != nil {
 				return fmt.Errorf("manifest: %w", err)
 			}
+			describeInputs(os.Stderr, src.Stats)
 			if aggErr != nil {
 				return fmt.Errorf("aggregate tables: %w", aggErr)
 			}
 			if ixErr != nil {
 				return ixErr
 			}
-			fmt.Fprintf(os.Stderr, "vocal run %s: read %d, written %d, rejected %d, alerts %d, %d partition(s) in %s (%.0f records/s)\n",
-				runID, counts.Read, counts.Written, counts.Rejected, sink.Alerts, len(m.Partitions), out,
+			fmt.Fprintf(os.Stderr, "vocal run %s: read %d, written %d, rejected %d, unchanged %d, alerts %d, %d partition(s) in %s (%.0f records/s)\n",
+				runID, counts.Read, counts.Written, counts.Rejected, incr.Unchanged, sink.Alerts, len(m.Partitions), out,
 				float64(counts.Read)/finished.Sub(started).Seconds())
-			return nil
+			return nightly.checkRun(out, m)
 		},
 	}
 	c.Flags().StringSliceVar(&inputs, "input", nil, "input files (JSONL or CSV; \"-\" for stdin); repeat or comma-separate")
@@ -124,6 +165,7 @@ Files appear under their final names only when complete.`,
 	addRootCauseFlags(c, g, &scoresFile)
 	addLLMFlags(c, g, true)
 	idx.register(c)
+	nightly.register(c)
 	return c
 }
 

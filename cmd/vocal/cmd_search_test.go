@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/vocal-dev/vocal/index"
+	"github.com/vocal-dev/vocal/pipeline"
 )
 
 // searchJSON runs vocal search --json and decodes the result.
@@ -40,12 +41,15 @@ func TestRunIndexSearchRebuild(t *testing.T) {
 	dir := t.TempDir()
 	out, idx := filepath.Join(dir, "dataset"), filepath.Join(dir, "idx")
 	input := filepath.Join("..", "..", "testdata", "sample", "feedback.jsonl")
-	for range 2 {
-		if r := vocal(t, "", "run", "--input", input, "--out", out, "--index", idx, "--index-batch", "3"); r.code != 0 {
+	var m pipeline.Manifest
+	for i := range 2 {
+		if r := vocal(t, "", "run", "--input", input, "--out", out, "--index", idx, "--index-batch", "3", "--full"); r.code != 0 {
 			t.Fatalf("run: exit %d: %s", r.code, r.stderr)
 		}
+		if i == 0 {
+			m = readManifest(t, filepath.Join(out, "manifest.json"))
+		}
 	}
-	m := readManifest(t, filepath.Join(out, "manifest.json"))
 	all := searchJSON(t, "--index", idx)
 	if all.Total != uint64(m.Counts.Written) {
 		t.Fatalf("%d documents after two runs over the same input, want %d", all.Total, m.Counts.Written)

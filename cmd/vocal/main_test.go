@@ -419,7 +419,7 @@ func TestRun(t *testing.T) {
 		t.Errorf("%d alerts in alerts.jsonl, manifest says %d", n, m.Alerts)
 	}
 	// The layout of DESIGN.md, with no temporary file left.
-	want := []string{"alerts.jsonl", "manifest.json", "rejects.jsonl", "runs/" + m.RunID + ".json",
+	want := []string{"alerts.jsonl", "manifest.json", "rejects.jsonl", "runs/" + m.RunID + ".json", "state.json",
 		"drivers.arrow", "drivers.parquet", "key_drivers.arrow", "key_drivers.parquet", "trends.arrow", "trends.parquet"}
 	for day := range m.Partitions {
 		base := "records/date=" + day + "/part-" + m.RunID
@@ -443,9 +443,10 @@ func TestRun(t *testing.T) {
 		}
 	}
 
-	// A second run only adds files and appends to alerts and rejects.
+	// A second run only adds files and appends to alerts and rejects (--full:
+	// the file was read by the first run).
 	alerts := countLines(t, filepath.Join(out, "alerts.jsonl"))
-	r = vocal(t, "", "run", "--input", inputs[1], "--out", out)
+	r = vocal(t, "", "run", "--input", inputs[1], "--out", out, "--full")
 	if r.code != 0 {
 		t.Fatalf("second run: exit %d: %s", r.code, r.stderr)
 	}

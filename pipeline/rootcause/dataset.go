@@ -62,9 +62,9 @@ func newDataset(cfg Config, keyNames []string) *dataset {
 	return d
 }
 
-// load reads every record file.
-func (d *dataset) load(ctx context.Context, dir string) error {
-	paths, err := pipeline.RecordFiles(dir)
+// load reads every committed record file and those of the run runID.
+func (d *dataset) load(ctx context.Context, dir, runID string) error {
+	paths, err := pipeline.RecordFilesWith(dir, runID)
 	if err != nil {
 		return err
 	}

@@ -40,7 +40,7 @@ func Update(ctx context.Context, dir, runID string, scores *Scores, cfg Config) 
 		}
 		current = p
 	}
-	t, sum, err := compute(ctx, dir, cfg, current)
+	t, sum, err := compute(ctx, dir, cfg, runID, current)
 	if err != nil {
 		return nil, err
 	}
@@ -56,15 +56,17 @@ func Update(ctx context.Context, dir, runID string, scores *Scores, cfg Config) 
 // Compute reads the dataset in dir (records and persisted scores) and
 // computes the tables without writing them.
 func Compute(ctx context.Context, dir string, cfg Config) (*Tables, *Summary, error) {
-	return compute(ctx, dir, cfg, "")
+	return compute(ctx, dir, cfg, "", "")
 }
 
-func compute(ctx context.Context, dir string, cfg Config, currentPart string) (*Tables, *Summary, error) {
+// compute reads the committed runs of the dataset and the run runID, in
+// progress ("" for none).
+func compute(ctx context.Context, dir string, cfg Config, runID, currentPart string) (*Tables, *Summary, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, nil, err
 	}
 	window, _ := ParseWindow(cfg.Window)
-	parts, err := loadScoreParts(dir, cfg.Fields)
+	parts, err := loadScoreParts(dir, runID, cfg.Fields)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -73,7 +75,7 @@ func compute(ctx context.Context, dir string, cfg Config, currentPart string) (*
 		keyNames = append(keyNames, p.KeyName)
 	}
 	d := newDataset(cfg, keyNames)
-	if err := d.load(ctx, dir); err != nil {
+	if err := d.load(ctx, dir, runID); err != nil {
 		return nil, nil, err
 	}
 	sum := &Summary{Records: int64(len(d.rows)), RecordFiles: d.files, DuplicateIDs: d.dupIDs, Window: cfg.Window,

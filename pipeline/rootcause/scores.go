@@ -354,15 +354,23 @@ func (s *Scores) persist(dir, runID string) (string, error) {
 	return path, pipeline.WriteFileAtomic(path, buf.Bytes())
 }
 
-// loadScoreParts reads every persisted scores part, oldest run first.
-func loadScoreParts(dir string, f ScoreFields) ([]*Scores, error) {
+// loadScoreParts reads every persisted scores part of a committed run or of
+// the run runID, oldest run first.
+func loadScoreParts(dir, runID string, f ScoreFields) ([]*Scores, error) {
 	paths, err := filepath.Glob(filepath.Join(dir, ScoresDir, "part-*.parquet"))
+	if err != nil {
+		return nil, err
+	}
+	skip, err := pipeline.UncommittedRuns(dir, runID)
 	if err != nil {
 		return nil, err
 	}
 	sort.Strings(paths)
 	var out []*Scores
 	for _, p := range paths {
+		if skip[pipeline.PartRunID(p)] {
+			continue
+		}
 		rdr, err := file.OpenParquetFile(p, false)
 		if err != nil {
 			return nil, fmt.Errorf("scores %s: %w", p, err)
