@@ -1,16 +1,12 @@
 package main
 
 import (
-	"bytes"
-	"context"
 	"encoding/json"
-	"errors"
 	"io"
 	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -76,31 +72,6 @@ func negativeAnswer(req *openai.ChatCompletionRequest) string {
 	b, _ := json.Marshal(llm.TagAnswer{Sentiment: "negative", Score: -0.7, SentimentEvidence: []string{q},
 		Topics: []llm.TopicAnswer{{Topic: "price", Sentiment: "negative", Score: -0.7, Evidence: q}}, Risk: "none"})
 	return string(b)
-}
-
-// vocalEnv runs the binary like vocal, with extra environment variables.
-func vocalEnv(t *testing.T, env []string, stdin string, args ...string) result {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), cmdTimeout)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, vocalBin, args...)
-	cmd.Env = append(os.Environ(), env...)
-	cmd.Stdin = strings.NewReader(stdin)
-	var out, errb bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &errb
-	err := cmd.Run()
-	var ee *exec.ExitError
-	code := 0
-	switch {
-	case errors.As(err, &ee):
-		code = ee.ExitCode()
-	case err != nil:
-		t.Fatalf("vocal %v: %v", args, err)
-	}
-	if ctx.Err() != nil {
-		t.Fatalf("vocal %v did not finish within %s", args, cmdTimeout)
-	}
-	return result{out.String(), errb.String(), code}
 }
 
 const llmInput = `{"id":"1","text":"这个东西还行吧，有问题打我电话13812345678"}

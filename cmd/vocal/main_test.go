@@ -54,9 +54,16 @@ type result struct {
 // vocal runs the binary with args and stdin and returns its output and exit code.
 func vocal(t *testing.T, stdin string, args ...string) result {
 	t.Helper()
+	return vocalEnv(t, nil, stdin, args...)
+}
+
+// vocalEnv runs the binary like vocal, with extra environment variables.
+func vocalEnv(t *testing.T, env []string, stdin string, args ...string) result {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), cmdTimeout)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, vocalBin, args...)
+	cmd.Env = append(os.Environ(), env...)
 	cmd.Stdin = strings.NewReader(stdin)
 	var out, errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb
