@@ -25,15 +25,7 @@ func TestCalibration(t *testing.T) {
 		spec := synth.DefaultSpec()
 		spec.Seed = uint64(seed + 1)
 		items := synth.Generate(spec)
-		dir := t.TempDir()
-		writeRun(t, dir, "20261102T000000Z-000001", synthRecords(t, items, true))
-		cfg := DefaultConfig()
-		cfg.By = []string{"region"}
-		cfg.Period = "month"
-		tables, _, err := Compute(testContext(t), dir, cfg)
-		if err != nil {
-			t.Fatal(err)
-		}
+		tables, _ := computeSynth(t, items)
 		for i, region := range []string{spec.EffectRegion, ""} {
 			truth := synth.TrueImpact(spec, items, region, spec.Start, spec.End)
 			var g []string

@@ -17,16 +17,7 @@ import (
 func TestSyntheticTruth(t *testing.T) {
 	spec := synth.DefaultSpec()
 	items := synth.Generate(spec)
-	dir := t.TempDir()
-	writeRun(t, dir, "20261102T000000Z-000001", synthRecords(t, items, true))
-
-	cfg := DefaultConfig()
-	cfg.By = []string{"region"}
-	cfg.Period = "month"
-	tables, sum, err := Compute(testContext(t), dir, cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
+	tables, sum := computeSynth(t, items)
 	if sum.Records != int64(spec.N) || sum.InWindow != int64(spec.N) || sum.DuplicateIDs != 0 || sum.InvalidInline != 0 {
 		t.Errorf("summary %+v", sum)
 	}
@@ -130,4 +121,20 @@ func findDriver(t *testing.T, rows []DriverRow, group []string, topic, sent stri
 	}
 	t.Fatalf("no drivers row %v %s %q", group, topic, sent)
 	return DriverRow{}
+}
+
+// computeSynth writes items as one run's records and computes the tables by
+// region and month.
+func computeSynth(t *testing.T, items []synth.Item) (*Tables, *Summary) {
+	t.Helper()
+	dir := t.TempDir()
+	writeRun(t, dir, "20261102T000000Z-000001", synthRecords(t, items, true))
+	cfg := DefaultConfig()
+	cfg.By = []string{"region"}
+	cfg.Period = "month"
+	tables, sum, err := Compute(testContext(t), dir, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tables, sum
 }
