@@ -3,6 +3,7 @@ package pipeline
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"runtime"
 	"sync"
@@ -64,8 +65,9 @@ type Counts struct {
 	Rejected int64 `json:"rejected"`
 }
 
-// ErrNotDurable is passed to Record.Ack for a record whose outputs were
-// written but never committed because the run stopped first.
+// ErrNotDurable is passed to Record.Ack, wrapping the run's error if any, for
+// a record that was not at fault but whose outputs were not durable when the
+// run stopped. The record whose write failed gets the sink's error alone.
 var ErrNotDurable = errors.New("run stopped before the record's outputs were durable")
 
 // Run reads src to the end, processes records on a bounded worker pool and
@@ -113,7 +115,7 @@ func Run(ctx context.Context, src Source, stage Stage, sink Sink, opt RunOptions
 			select {
 			case in <- rec:
 			case <-ctx.Done():
-				nack(rec, ctx.Err())
+				nack(rec, notDurable(ctx.Err()))
 				return
 			}
 		}
@@ -160,7 +162,7 @@ loop:
 				if w.err == nil {
 					w.write(r)
 				} else {
-					nack(r, w.err)
+					nack(r, notDurable(w.err))
 				}
 				// Free the slot only once the record is written, so that at
 				// most MaxInFlight records are read and not yet written.
@@ -190,10 +192,7 @@ loop:
 	default:
 		err = ctx.Err()
 	}
-	nackErr := err
-	if nackErr == nil {
-		nackErr = ErrNotDurable
-	}
+	nackErr := notDurable(err)
 	for _, a := range w.acks {
 		a.ack(nackErr)
 	}
@@ -256,6 +255,15 @@ func (w *writer) commit(ctx context.Context, all bool) {
 		w.acks[i].ack(nil)
 	}
 	w.acks = w.acks[i:]
+}
+
+// notDurable is the error of a record nacked because the run stopped with
+// err, nil at the end of the input.
+func notDurable(err error) error {
+	if err == nil {
+		return ErrNotDurable
+	}
+	return fmt.Errorf("%w: %w", ErrNotDurable, err)
 }
 
 func nack(r *Record, err error) {

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"sync"
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
@@ -29,13 +30,19 @@ type SourceConfig struct {
 }
 
 // Source is a pipeline.Source over a durable JetStream pull consumer.
-// Records carry an Ack: nil acks the message, an error naks it with
-// NakDelay. Next is called from one goroutine; Ack from any.
+// Records carry an Ack: nil acks the message; an error leaves it to Close to
+// nak, at once when the error is pipeline.ErrNotDurable (the record was not
+// at fault), else with NakDelay. Next is called from one goroutine; Ack from
+// any.
 type Source struct {
 	cfg  SourceConfig
 	cons jetstream.Consumer
 	it   jetstream.MessagesContext
 	name string
+
+	mu       sync.Mutex
+	released []jetstream.Msg // nacked with pipeline.ErrNotDurable
+	failed   []jetstream.Msg // nacked for their own failure
 }
 
 // OpenSource creates or updates the durable consumer and starts pulling.
@@ -107,7 +114,7 @@ func (s *Source) Next(ctx context.Context) (*pipeline.Record, error) {
 		seq := int(md.Sequence.Stream)
 		if md.NumDelivered > uint64(s.cfg.MaxDeliveries) {
 			if err := s.deadLetter(ctx, msg, seq, md.NumDelivered); err != nil {
-				msg.NakWithDelay(s.cfg.NakDelay)
+				s.nack(msg, err)
 				return nil, err
 			}
 			continue
@@ -119,7 +126,7 @@ func (s *Source) Next(ctx context.Context) (*pipeline.Record, error) {
 			if err == nil {
 				msg.Ack()
 			} else {
-				msg.NakWithDelay(s.cfg.NakDelay)
+				s.nack(msg, err)
 			}
 		}
 		return rec, nil
@@ -138,19 +145,47 @@ func (s *Source) deadLetter(ctx context.Context, msg jetstream.Msg, seq int, del
 	return msg.TermWithReason("dead-lettered by vocal")
 }
 
-// Close stops pulling and naks the messages buffered in the client, so that
-// other workers get them at once instead of after AckWait.
+// nack keeps a message for Close to nak: a nak sent while this source still
+// pulls may be redelivered straight back to it.
+func (s *Source) nack(msg jetstream.Msg, err error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if errors.Is(err, pipeline.ErrNotDurable) {
+		s.released = append(s.released, msg)
+	} else {
+		s.failed = append(s.failed, msg)
+	}
+}
+
+// Close stops pulling, then naks the messages buffered in the client and
+// those nacked by Ack, so that another worker gets them instead of after
+// AckWait. The messages that were not at fault go back at once, ahead of
+// those that failed, which go back after NakDelay: a worker restarted after
+// a poison message processes the messages it held before taking the poison
+// message again, and their deliveries do not run out with its own.
 func (s *Source) Close() error {
 	s.it.Drain()
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
+	// Next fails once the server has dropped the pull subscription.
+	var buffered []jetstream.Msg
 	for {
 		msg, err := s.it.Next(jetstream.NextContext(ctx))
 		if err != nil {
-			return nil
+			break
 		}
+		buffered = append(buffered, msg)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, msg := range append(s.released, buffered...) {
 		msg.Nak()
 	}
+	for _, msg := range s.failed {
+		msg.NakWithDelay(s.cfg.NakDelay)
+	}
+	s.released, s.failed = nil, nil
+	return nil
 }
 
 // Pending reports the consumer's messages not yet delivered and delivered

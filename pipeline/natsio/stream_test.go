@@ -168,15 +168,10 @@ func TestKillWorkerMidStream(t *testing.T) {
 
 // TestPoisonMessages: an unparseable message goes to the dead letter at
 // once; a message whose record a sink cannot store stops each worker that
-// takes it, until its deliveries run out and it goes to the dead letter.
+// takes it, until its deliveries run out and it goes to the dead letter. The
+// good message behind it, delivered to the stopped worker too, goes back
+// first and is processed by the next worker, not dead-lettered with it.
 func TestPoisonMessages(t *testing.T) {
-	// Skipped until the stall is understood: in about one run in three a
-	// worker restarted after the poison message failed its sink never gets
-	// the message redelivered (it idles in Next), also before this
-	// session's changes. Rejects reaching a dead-letter file are covered by
-	// cmd/vocal's TestStreamStdin, the runner's nack path by pipeline's
-	// TestRunNacksWhatIsNotDurable; the max-deliveries path has no other test.
-	t.Skip("flaky: redelivery of a nacked message to a restarted worker stalls (see the issue on poison-message redelivery)")
 	url := startServer(t)
 	_, js := connect(t, url)
 	setupStreams(t, js)
@@ -202,7 +197,7 @@ func TestPoisonMessages(t *testing.T) {
 				}
 				break poll
 			case <-time.After(20 * time.Millisecond):
-				if len(uniqueDead(t, js)) == 2 {
+				if len(uniqueDead(t, js)) >= 2 {
 					w.stop()
 					if err := <-stopped; err != nil {
 						t.Fatalf("graceful stop: %v", err)
@@ -213,7 +208,7 @@ func TestPoisonMessages(t *testing.T) {
 				t.Fatal("worker neither failed nor finished")
 			}
 		}
-		if len(uniqueDead(t, js)) == 2 {
+		if len(uniqueDead(t, js)) >= 2 {
 			break
 		}
 	}
