@@ -335,6 +335,15 @@ func label(score, band float64) string {
 	return Neutral
 }
 
+// Turns reports whether a clause lead (segment.Clause.Lead) is a contrast or
+// concession connective: the clauses on either side of it usually lean
+// opposite ways.
+func (s *Scorer) Turns(lead string) bool {
+	_, c := s.contrast[lead]
+	_, k := s.concession[lead]
+	return c || k
+}
+
 // LabelOf maps a clause or aspect score to a label.
 func (s *Scorer) LabelOf(score float64) string { return label(score, s.aspectBand) }
 

@@ -326,3 +326,13 @@ func TestNeutralBand(t *testing.T) {
 		}
 	}
 }
+
+// TestTurns: contrast and concession connectives turn, other leads do not.
+func TestTurns(t *testing.T) {
+	sc := mustShared(t).small
+	for lead, want := range map[string]bool{"但是": true, "but": true, "虽然": true, "although": true, "": false, "很": false, "好": false} {
+		if got := sc.Turns(lead); got != want {
+			t.Errorf("Turns(%q) = %v, want %v", lead, got, want)
+		}
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"slices"
 	"sort"
+	"unicode"
 
 	"github.com/vocal-dev/vocal/lexicons"
 	"github.com/vocal-dev/vocal/models"
@@ -225,7 +226,7 @@ func (t *Tagger) Tag(d *segment.Doc, sent sentiment.Result, risk Risk) []Mention
 	}
 	out := make([]Mention, 0, len(hits))
 	for _, h := range hits {
-		score := t.polarity(sent, h, topicClauses)
+		score := t.polarity(d, sent, h, topicClauses)
 		c := d.Clauses[h.clause]
 		from := c.Start
 		if c.Lead != "" { // evidence starts after 但是 / but
@@ -238,12 +239,30 @@ func (t *Tagger) Tag(d *segment.Doc, sent sentiment.Result, risk Risk) []Mention
 	return out
 }
 
+// turns reports whether clause k opens with a contrast or concession
+// connective after a punctuation mark, so that it leans the other way from
+// clause k-1. A connective inside a clause (快递倒是挺快) follows its own
+// subject and turns nothing.
+func (t *Tagger) turns(d *segment.Doc, k int) bool {
+	if k == 0 || !t.scorer.Turns(d.Clauses[k].Lead) {
+		return false
+	}
+	for i := d.Clauses[k].Start - 1; i >= d.Clauses[k-1].Start; i-- {
+		if r := d.Norm.Runes[i]; !unicode.IsSpace(r) {
+			return unicode.IsPunct(r)
+		}
+	}
+	return false
+}
+
 // polarity is the score of the mention's own clause; when nothing fired
 // there, the polarity its cue implies, else that of the next clause without a
-// topic of its own (物流, 等了十天), else the previous one, else the
-// document's lexical score when it is not neutral (the evidence, not the
-// model, explains an aspect).
-func (t *Tagger) polarity(sent sentiment.Result, h found, topicClauses map[int]bool) float64 {
+// topic of its own (物流, 等了十天), else the previous one, reversed when a
+// contrast or concession connective stands between them; else the reverse of
+// a neighbour across such a connective even if it has a topic (价格一百块,
+// 但是物流太慢了: price leans positive); else the document's lexical score
+// when it is not neutral (the evidence, not the model, explains an aspect).
+func (t *Tagger) polarity(d *segment.Doc, sent sentiment.Result, h found, topicClauses map[int]bool) float64 {
 	clause := h.clause
 	if cs := sent.Clauses[clause]; cs.Fired {
 		return sentiment.Round(cs.Score)
@@ -253,7 +272,16 @@ func (t *Tagger) polarity(sent sentiment.Result, h found, topicClauses map[int]b
 	}
 	for _, k := range []int{clause + 1, clause - 1} {
 		if k >= 0 && k < len(sent.Clauses) && !topicClauses[k] && sent.Clauses[k].Fired {
-			return sentiment.Round(sent.Clauses[k].Score)
+			score := sent.Clauses[k].Score
+			if t.turns(d, max(k, clause)) {
+				score = -score
+			}
+			return sentiment.Round(score)
+		}
+	}
+	for _, k := range []int{clause + 1, clause - 1} {
+		if k >= 0 && k < len(sent.Clauses) && sent.Clauses[k].Fired && t.turns(d, max(k, clause)) {
+			return sentiment.Round(-sent.Clauses[k].Score)
 		}
 	}
 	if sent.Lexical.Label == sentiment.Neutral {

@@ -86,6 +86,12 @@ func TestTagMechanisms(t *testing.T) {
 		{"new topic from YAML, English", "Nice packaging but slow shipping", []mention{
 			{"packaging", pos, "packaging", "Nice packaging", 0, 14}, {"logistics", neg, "shipping", "slow shipping", 19, 32}}},
 		{"a clause without a sentiment word takes the next one's", "快递，太慢了", []mention{{"logistics", neg, "快递", "快递", 0, 2}}},
+		{"across a contrast a clause takes the opposite", "价格是这个价格，但是东西不错", []mention{
+			{"price", neg, "价格", "价格是这个价格", 0, 7}}},
+		{"before a contrast, opposite of the other topic's clause", "价格一百块，但是物流太慢了", []mention{
+			{"price", pos, "价格", "价格一百块", 0, 5}, {"logistics", neg, "物流", "物流太慢了", 8, 13}}},
+		{"before a contrast, opposite in English", "Great price, but shipping was slow", []mention{
+			{"price", pos, "price", "Great price", 0, 11}, {"logistics", neg, "shipping", "shipping was slow", 17, 34}}},
 		{"traditional text, original evidence", "這個價格太貴了", []mention{{"price", neg, "价格", "這個價格太貴了", 0, 7}}},
 		{"risk category implies a topic", "充电时冒烟", []mention{{"function", neg, "冒烟", "充电时冒烟", 0, 5}}},
 		{"negated risk implies nothing", "充电时没有冒烟", nil},
@@ -170,6 +176,8 @@ func TestTagDefault(t *testing.T) {
 		{"three aspects", "这个app很好用，物流也很快，客服态度也不错", []mention{
 			{"function", pos, "好用", "这个app很好用", 0, 8}, {"logistics", pos, "物流", "物流也很快", 9, 14},
 			{"service_attitude", pos, "客服", "客服态度也不错", 15, 22}}, nil},
+		{"a connective inside a clause turns nothing", "快递倒是挺快，就是有点贵", []mention{
+			{"logistics", pos, "快递", "快递", 0, 2}}, nil},
 		{"contrast in English", "The product is good but delivery was terrible", []mention{
 			{"logistics", neg, "deliver", "delivery was terrible", 24, 45}}, nil},
 		{"risk implies function", "充电时冒烟", []mention{{"function", neg, "", "充电时冒烟", 0, 5}}, nil},
