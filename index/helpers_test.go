@@ -196,7 +196,7 @@ func buildIndex(tb testing.TB, dir string, recs []*pipeline.Record, batch int) {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	sink := index.NewSink(idx, batch)
+	sink := newSink(tb, idx, batch)
 	for _, r := range recs {
 		if err := sink.Write(context.Background(), r); err != nil {
 			tb.Fatal(err)
@@ -205,6 +205,16 @@ func buildIndex(tb testing.TB, dir string, recs []*pipeline.Record, batch int) {
 	if err := sink.Close(); err != nil {
 		tb.Fatal(err)
 	}
+}
+
+// newSink returns a sink writing to idx.
+func newSink(tb testing.TB, idx bleve.Index, batch int, opts ...index.SinkOption) *index.Sink {
+	tb.Helper()
+	sink, err := index.NewSink(idx, batch, opts...)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return sink
 }
 
 // openReader opens dir read-only and closes it at the end of the test.

@@ -29,7 +29,11 @@ func Rebuild(ctx context.Context, datasetDir, dir string, batchSize int) (int64,
 	if err != nil {
 		return 0, err
 	}
-	sink := NewSink(idx, batchSize)
+	sink, err := NewSink(idx, batchSize)
+	if err != nil {
+		os.RemoveAll(tmp)
+		return 0, err
+	}
 	err = pipeline.ReadRecords(ctx, datasetDir, func(r *pipeline.Record) error { return sink.Write(ctx, r) })
 	if cerr := sink.Close(); err == nil {
 		err = cerr

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/blevesearch/bleve/v2"
+	"github.com/blevesearch/bleve/v2/search"
 	"github.com/blevesearch/bleve/v2/search/highlight/format/plain"
 	simplefrag "github.com/blevesearch/bleve/v2/search/highlight/fragmenter/simple"
 	simplehl "github.com/blevesearch/bleve/v2/search/highlight/highlighter/simple"
@@ -149,14 +150,16 @@ func points(lo, hi int) []numericBucket {
 
 var riskLevels = []string{lexicons.LevelMedium, lexicons.LevelHigh, lexicons.LevelCritical}
 
-// Request builds the bleve search request of q.
-func (q Query) Request() (*bleve.SearchRequest, error) {
+// request builds the bleve search request of q, without facets (Search
+// counts them) and highlights (Search asks for those of the page), and
+// returns its text query (nil when q has no text).
+func (q Query) request() (*bleve.SearchRequest, query.Query, error) {
 	// The text query scores the hits; the other conditions only filter.
-	var text query.Query = bleve.NewMatchAllQuery()
+	var text query.Query
 	if strings.TrimSpace(q.Text) != "" {
 		parsed, err := bleve.NewQueryStringQuery(RewriteBoolean(q.Text)).Parse()
 		if err != nil {
-			return nil, fmt.Errorf("query %q: %w", q.Text, err)
+			return nil, nil, fmt.Errorf("query %q: %w", q.Text, err)
 		}
 		useQueryAnalyzer(parsed)
 		text = parsed
@@ -209,12 +212,19 @@ func (q Query) Request() (*bleve.SearchRequest, error) {
 		}
 		must = append(must, bleve.NewDisjunctionQuery(alts...))
 	}
-	root := text
-	if len(must) > 0 {
+	var root query.Query
+	switch {
+	case text != nil && len(must) > 0:
 		b := bleve.NewBooleanQuery()
 		b.AddMust(text)
 		b.AddFilter(bleve.NewConjunctionQuery(must...))
 		root = b
+	case text != nil:
+		root = text
+	case len(must) > 0: // not a filter over every document: that reads them all
+		root = bleve.NewConjunctionQuery(must...)
+	default:
+		root = bleve.NewMatchAllQuery()
 	}
 
 	size, page := q.Size, q.Page
@@ -225,31 +235,58 @@ func (q Query) Request() (*bleve.SearchRequest, error) {
 		page = 1
 	}
 	req := bleve.NewSearchRequestOptions(root, size, (page-1)*size, false)
-	req.Fields = []string{FieldText}
-	style := q.Highlight
+	if text == nil { // else highlight loads the page's texts
+		req.Fields = []string{FieldText}
+	}
+	if len(q.Sort) > 0 {
+		req.SortBy(q.Sort)
+	}
+	return req, text, nil
+}
+
+// highlight returns the stored text and the highlighted fragments of the
+// records ids for the text query. Asking bleve to highlight the search
+// itself makes every match decode its term positions; a second search over
+// the page's ids decodes only theirs, which took a third off the time of
+// queries with 10-30k matches.
+func highlight(ctx context.Context, idx bleve.Index, text query.Query, ids []string, style string) (map[string]*search.DocumentMatch, error) {
 	if style == "" {
 		style = HighlightBrackets
 	}
 	if err := defineHighlighters(); err != nil {
 		return nil, err
 	}
+	req := bleve.NewSearchRequestOptions(bleve.NewConjunctionQuery(text, bleve.NewDocIDQuery(ids)), len(ids), 0, false)
+	req.Fields = []string{FieldText}
 	req.Highlight = bleve.NewHighlightWithStyle(style)
 	req.Highlight.AddField(FieldText)
-	if len(q.Sort) > 0 {
-		req.SortBy(q.Sort)
+	res, err := idx.SearchInContext(ctx, req)
+	if err != nil {
+		return nil, fmt.Errorf("highlight: %w", err)
 	}
-	facetSize := q.FacetSize
-	if facetSize <= 0 {
-		facetSize = 10
+	byID := make(map[string]*search.DocumentMatch, len(res.Hits))
+	for _, h := range res.Hits {
+		byID[h.ID] = h
 	}
+	return byID, nil
+}
+
+// facetSpecs lists the facets of q: DefaultFacets then q.Facets, with the
+// kinds of their fields.
+func (q Query) facetSpecs(kinds map[string]string) ([]facetSpec, error) {
+	size := q.FacetSize
+	if size <= 0 {
+		size = 10
+	}
+	var specs []facetSpec
 	for _, f := range facetFields(q.Facets) {
-		fr := bleve.NewFacetRequest(f, facetSize)
-		for _, b := range numericScales[f] {
-			fr.AddNumericRange(b.name, &b.min, &b.max)
+		kind := fieldKind(f, kinds)
+		if kind == kindText || kind == kindDatetime {
+			return nil, fmt.Errorf("facet %s: a %s field has no values to count (filter %s with from and to)", f, kind, f)
 		}
-		req.AddFacet(f, fr)
+		specs = append(specs, facetSpec{field: f, kind: kind, size: size})
 	}
-	return req, nil
+	return specs, nil
 }
 
 // useQueryAnalyzer sets QueryAnalyzerName on the text matches of a parsed
@@ -333,41 +370,68 @@ func defineHighlighters() error {
 
 // Search runs q against idx.
 func Search(ctx context.Context, idx bleve.Index, q Query) (*Result, error) {
-	req, err := q.Request()
+	start := time.Now()
+	req, text, err := q.request()
 	if err != nil {
 		return nil, err
+	}
+	kinds, err := readKinds(idx)
+	if err != nil {
+		return nil, err
+	}
+	specs, err := q.facetSpecs(kinds)
+	if err != nil {
+		return nil, err
+	}
+	var facets []Facet
+	total := uint64(0)
+	if text == nil {
+		req.Score = bleve.ScoreNone // only filters: scores mean nothing
+	}
+	if text == nil && len(q.Sort) == 0 {
+		// Count the matches on their bitmaps, then let bleve stop at the
+		// first page.
+		var n int
+		if n, facets, err = countUnscored(ctx, idx, req.Query, specs); err != nil {
+			return nil, err
+		}
+		total = uint64(n)
+	} else {
+		req.Query = &recordingQuery{Query: req.Query, specs: specs}
 	}
 	res, err := idx.SearchInContext(ctx, req)
 	if err != nil {
 		return nil, fmt.Errorf("search: %w", err)
 	}
-	out := &Result{Total: res.Total, Took: res.Took, TookMS: float64(res.Took.Microseconds()) / 1000,
-		Page: req.From/req.Size + 1, Size: req.Size, Hits: make([]Hit, 0, len(res.Hits))}
-	for _, h := range res.Hits {
-		hit := Hit{ID: h.ID, Score: h.Score, Fragments: h.Fragments[FieldText]}
-		if hit.Fragments == nil {
-			hit.Fragments = []string{}
+	if rq, ok := req.Query.(*recordingQuery); ok {
+		if rq.err != nil {
+			return nil, rq.err
 		}
-		hit.Text, _ = h.Fields[FieldText].(string)
-		out.Hits = append(out.Hits, hit)
+		facets, total = rq.facets, res.Total
 	}
-	for _, f := range facetFields(q.Facets) {
-		fr := res.Facets[f]
-		if fr == nil {
-			continue
+	shown := map[string]*search.DocumentMatch{}
+	if text != nil && len(res.Hits) > 0 {
+		ids := make([]string, len(res.Hits))
+		for i, h := range res.Hits {
+			ids[i] = h.ID
 		}
-		facet := Facet{Field: f, Total: fr.Total, Missing: fr.Missing, Other: fr.Other, Values: []FacetTerm{}}
-		for _, t := range fr.Terms.Terms() {
-			facet.Values = append(facet.Values, FacetTerm{t.Term, t.Count})
+		if shown, err = highlight(ctx, idx, text, ids, q.Highlight); err != nil {
+			return nil, err
 		}
-		for _, b := range numericScales[f] {
-			for _, r := range fr.NumericRanges {
-				if r.Name == b.name {
-					facet.Values = append(facet.Values, FacetTerm{r.Name, r.Count})
-				}
+	}
+	took := time.Since(start)
+	out := &Result{Total: total, Took: took, TookMS: float64(took.Microseconds()) / 1000,
+		Page: req.From/req.Size + 1, Size: req.Size, Hits: make([]Hit, 0, len(res.Hits)), Facets: facets}
+	for _, h := range res.Hits {
+		hit := Hit{ID: h.ID, Score: h.Score, Fragments: []string{}}
+		hit.Text, _ = h.Fields[FieldText].(string)
+		if sh := shown[h.ID]; sh != nil {
+			if f := sh.Fragments[FieldText]; f != nil {
+				hit.Fragments = f
 			}
+			hit.Text, _ = sh.Fields[FieldText].(string)
 		}
-		out.Facets = append(out.Facets, facet)
+		out.Hits = append(out.Hits, hit)
 	}
 	return out, nil
 }

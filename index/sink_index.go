@@ -2,6 +2,7 @@ package index
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"sync"
 	"sync/atomic"
@@ -50,6 +51,9 @@ type Sink struct {
 
 	indexed int64
 	closed  bool
+
+	kinds        map[string]string // passthrough field kinds, stored under schemaKey
+	kindsChanged bool
 }
 
 // pending is a batch handed to the committer (nil when only skipped records
@@ -74,18 +78,24 @@ func WithCommitInterval(d time.Duration) SinkOption {
 }
 
 // NewSink returns a sink writing to idx in batches of batchSize documents
-// (DefaultBatchSize when batchSize <= 0). The sink owns idx: Close closes it.
-func NewSink(idx bleve.Index, batchSize int, opts ...SinkOption) *Sink {
+// (DefaultBatchSize when batchSize <= 0). The sink owns idx: Close closes it,
+// also when NewSink fails.
+func NewSink(idx bleve.Index, batchSize int, opts ...SinkOption) (*Sink, error) {
 	if batchSize <= 0 {
 		batchSize = DefaultBatchSize
 	}
-	s := &Sink{idx: idx, size: batchSize, interval: DefaultCommitInterval, batch: idx.NewBatch(),
+	kinds, err := readKinds(idx)
+	if err != nil {
+		idx.Close()
+		return nil, err
+	}
+	s := &Sink{idx: idx, size: batchSize, interval: DefaultCommitInterval, batch: idx.NewBatch(), kinds: kinds,
 		queue: make(chan pending), done: make(chan struct{}), failed: make(chan struct{})}
 	for _, o := range opts {
 		o(s)
 	}
 	go s.commit()
-	return s
+	return s, nil
 }
 
 func (s *Sink) commit() {
@@ -111,9 +121,11 @@ func (s *Sink) Write(ctx context.Context, r *pipeline.Record) error {
 	if r.Err != nil || r.Out == nil {
 		return nil
 	}
-	if err := s.batch.Index(r.ID, Document(r)); err != nil {
+	doc := Document(r)
+	if err := s.batch.Index(r.ID, doc); err != nil {
 		return fmt.Errorf("index record %q: %w", r.ID, err)
 	}
+	s.noteKinds(doc)
 	if s.batch.Size() == 1 {
 		s.started = time.Now()
 	}
@@ -124,6 +136,19 @@ func (s *Sink) Write(ctx context.Context, r *pipeline.Record) error {
 	return nil
 }
 
+// noteKinds records the kinds of passthrough fields seen for the first time.
+func (s *Sink) noteKinds(doc map[string]any) {
+	for name, v := range doc {
+		if _, fixed := fixedKind(name); fixed || s.kinds[name] != "" {
+			continue
+		}
+		if k := valueKind(v); k != "" {
+			s.kinds[name] = k
+			s.kindsChanged = true
+		}
+	}
+}
+
 // flush hands the current batch, and the skipped records written since the
 // last one, to the committer.
 func (s *Sink) flush(ctx context.Context) error {
@@ -131,6 +156,14 @@ func (s *Sink) flush(ctx context.Context) error {
 		return nil
 	}
 	p := pending{upTo: s.written}
+	if s.kindsChanged {
+		raw, err := json.Marshal(s.kinds)
+		if err != nil {
+			return err
+		}
+		s.batch.SetInternal([]byte(schemaKey), raw)
+		s.kindsChanged = false
+	}
 	if s.batch.Size() > 0 {
 		p.batch = s.batch
 	}
@@ -174,7 +207,8 @@ func (s *Sink) Commit(ctx context.Context, all bool) (int64, error) {
 // Indexed counts the records written to the sink and not skipped.
 func (s *Sink) Indexed() int64 { return s.indexed }
 
-// Close commits the last batch, waits for the committer and closes the index.
+// Close commits the last batch, waits for the committer, merges the index
+// into one segment (see Compact) and closes it.
 func (s *Sink) Close() error {
 	if s.closed {
 		return nil
@@ -186,8 +220,14 @@ func (s *Sink) Close() error {
 	if err == nil {
 		err = s.err
 	}
+	if err == nil && s.indexed > 0 {
+		err = compact(s.idx)
+	}
 	if cerr := s.idx.Close(); err == nil && cerr != nil {
 		err = fmt.Errorf("close index: %w", cerr)
+	}
+	if err == nil && s.indexed > 0 && Exists(s.idx.Name()) {
+		err = removeMerged(s.idx.Name())
 	}
 	return err
 }

@@ -20,7 +20,7 @@ func TestSinkCommit(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	sink := index.NewSink(idx, 100, index.WithCommitInterval(time.Hour))
+	sink := newSink(t, idx, 100, index.WithCommitInterval(time.Hour))
 	defer sink.Close()
 	ctx := context.Background()
 	write := func(r *pipeline.Record) {
@@ -59,7 +59,7 @@ func TestSinkCommitsOldBatch(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	sink := index.NewSink(idx, 100, index.WithCommitInterval(time.Millisecond))
+	sink := newSink(t, idx, 100, index.WithCommitInterval(time.Millisecond))
 	defer sink.Close()
 	ctx := context.Background()
 	if err := sink.Write(ctx, recs[0]); err != nil {

@@ -36,7 +36,7 @@ func (o *indexOptions) open() (*index.Sink, error) {
 	if err != nil {
 		return nil, err
 	}
-	return index.NewSink(idx, o.batch, index.WithCommitInterval(o.interval)), nil
+	return index.NewSink(idx, o.batch, index.WithCommitInterval(o.interval))
 }
 
 func newSearchCmd() *cobra.Command {
