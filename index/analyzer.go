@@ -70,15 +70,15 @@ func (timeParser) ParseDateTime(s string) (time.Time, string, error) {
 }
 
 // searchSegmenter is the default segmenter (embedded lexicons and user
-// dictionary), loaded on first use: about 1.3 s and 150 MB, once per process.
-// It does not follow --lexicons, so that indexing and querying always cut
-// text the same way.
+// dictionary), shared with a tagger of the same configuration. It does not
+// follow --lexicons, so that indexing and querying always cut text the same
+// way.
 var searchSegmenter = sync.OnceValues(func() (*segment.Segmenter, error) {
 	set, err := lexicons.Default()
 	if err != nil {
 		return nil, err
 	}
-	return segment.New(segment.ConfigFor(set))
+	return segment.Shared(segment.ConfigFor(set))
 })
 
 func newTokenizer(map[string]any, *registry.Cache) (analysis.Tokenizer, error) {
