@@ -39,7 +39,14 @@ const vaderAsset = "rawdata/vaderLexicon.txt"
 type Entry struct {
 	Term   string
 	Weight float64
+	// Fact marks a term that names what happened (被盗刷, caught fire, cancel)
+	// or a courtesy (谢谢) rather than judging it: in a question or request it
+	// carries no attitude. Tagged "fact" in the third column.
+	Fact bool
 }
+
+// TagFact is the third-column tag of a fact term in a sentiment file.
+const TagFact = "fact"
 
 // ModifierKind says how a modifier acts on the sentiment terms around it.
 type ModifierKind string
@@ -55,6 +62,7 @@ const (
 	Hypothetical ModifierKind = "hypothetical" // risk terms after it are not reported events
 	Event        ModifierKind = "event"        // marks a reported event (差点起火)
 	Request      ModifierKind = "request"      // marks a request (请, please); its clause weighs Weight
+	Repeat       ModifierKind = "repeat"       // a recurring or persisting event (又, still): an event, and impatience in a question or request
 )
 
 // Modifier is a word that changes the weight or scope of sentiment terms.
@@ -116,14 +124,14 @@ func Load(dir fs.FS) (*Set, error) {
 	if err != nil {
 		return nil, fmt.Errorf("vader lexicon: %w", err)
 	}
-	weights := map[string]float64{}
+	entries := map[string]Entry{}
 	var order []string
 	add := func(es []Entry) {
 		for _, e := range es {
-			if _, seen := weights[e.Term]; !seen {
+			if _, seen := entries[e.Term]; !seen {
 				order = append(order, e.Term)
 			}
-			weights[e.Term] = e.Weight
+			entries[e.Term] = e
 		}
 	}
 	for _, src := range []struct {
@@ -137,7 +145,7 @@ func Load(dir fs.FS) (*Set, error) {
 		add(es)
 	}
 	for _, t := range order {
-		set.Sentiment = append(set.Sentiment, Entry{Term: t, Weight: weights[t]})
+		set.Sentiment = append(set.Sentiment, entries[t])
 	}
 	if set.Modifiers, err = parseModifiers(FileModifiers, files[FileModifiers]); err != nil {
 		return nil, err
@@ -205,11 +213,12 @@ func parseWeight(s string) (float64, error) {
 // modifierRange is the allowed weight range of each modifier kind.
 var modifierRange = map[ModifierKind][2]float64{
 	Negator: {-2, 0}, Intensifier: {1, 4}, Diminisher: {0, 1}, Contrast: {1, 4}, Concession: {0, 1},
-	Rhetorical: {-4, 0}, Hypothetical: {0, 4}, Event: {0, 4}, Request: {0, 1},
+	Rhetorical: {-4, 0}, Hypothetical: {0, 4}, Event: {0, 4}, Request: {0, 1}, Repeat: {0, 4},
 }
 
-// parseEntries reads "term<TAB>weight[<TAB>...]" lines; extra columns are ignored
-// (the VADER file carries its rating spread after the mean).
+// parseEntries reads "term<TAB>weight[<TAB>...]" lines. A third column
+// "fact" sets Entry.Fact; other extra columns are ignored (the VADER file
+// carries its rating spread after the mean).
 func parseEntries(name string, raw []byte) ([]Entry, error) {
 	var out []Entry
 	err := eachRow(name, raw, func(f []string) error {
@@ -227,7 +236,7 @@ func parseEntries(name string, raw []byte) ([]Entry, error) {
 		if w < -4 || w > 4 {
 			return fmt.Errorf("weight %v of %q outside [-4, 4]", w, term)
 		}
-		out = append(out, Entry{Term: term, Weight: w})
+		out = append(out, Entry{Term: term, Weight: w, Fact: len(f) > 2 && strings.TrimSpace(f[2]) == TagFact})
 		return nil
 	})
 	return out, err

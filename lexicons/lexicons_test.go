@@ -170,11 +170,17 @@ func TestLoadOverridesOneFile(t *testing.T) {
 func TestLoadParsesEntries(t *testing.T) {
 	set := mustLoad(t, fstest.MapFS{
 		lexicons.FileSentimentZh: file("好\t2", "  快递 \t0\textra columns are ignored", "", "# a comment line", "差劲\t-3"),
-		lexicons.FileSentimentEn: file("GOOD\t3.5", "meh\t-0.5"),
+		lexicons.FileSentimentEn: file("GOOD\t3.5", "meh\t-0.5", "cancel\t-1\tfact"),
 		lexicons.FileEmoji:       file("👍\t2"),
 		lexicons.FileModifiers: file("不\tnegator\t-0.8", "很\tintensifier\t1.3", "有点\tdiminisher\t0.6",
-			"但是\tcontrast\t2", "虽然\tconcession\t0.5", "这也叫\trhetorical\t-2", "担心\thypothetical\t1", "差点\tevent\t1"),
+			"但是\tcontrast\t2", "虽然\tconcession\t0.5", "这也叫\trhetorical\t-2", "担心\thypothetical\t1", "差点\tevent\t1",
+			"又\trepeat\t1", "请问\trequest\t0.3"),
 	})
+	for _, e := range set.Sentiment {
+		if want := e.Term == "cancel"; e.Fact != want {
+			t.Errorf("%q: Fact %v, want %v (only a third column \"fact\" tags it)", e.Term, e.Fact, want)
+		}
+	}
 	for _, tc := range []struct {
 		term string
 		want float64
@@ -200,6 +206,8 @@ func TestLoadParsesEntries(t *testing.T) {
 		{Term: "这也叫", Kind: lexicons.Rhetorical, Weight: -2},
 		{Term: "担心", Kind: lexicons.Hypothetical, Weight: 1},
 		{Term: "差点", Kind: lexicons.Event, Weight: 1},
+		{Term: "又", Kind: lexicons.Repeat, Weight: 1},
+		{Term: "请问", Kind: lexicons.Request, Weight: 0.3},
 	}
 	if !slices.Equal(set.Modifiers, want) {
 		t.Errorf("Modifiers = %v\nwant %v", set.Modifiers, want)

@@ -106,9 +106,10 @@ func (a *Analyzer) Analyze(text string) Analysis {
 	doc := a.seg.Segment(text)
 	sent := a.scorer.Score(doc)
 	risk := a.risk.Tag(doc, sent)
-	if len(sent.Hits) == 0 && risk.Level != lexicons.LevelNone && sent.Label != sentiment.Negative {
+	if len(sent.Hits) == 0 && risk.Level != lexicons.LevelNone && sent.Label != sentiment.Negative && !sent.Enquiry {
 		// A reported incident or threat with no sentiment word (孩子差点吞下去,
-		// caught fire last night) is still a complaint.
+		// caught fire last night) is still a complaint, unless the text only
+		// asks or requests (please forward my file to my lawyer).
 		sent.Score = -riskOnlyScore[risk.Level]
 		sent.Label = sentiment.Negative
 		sent.Source, sent.Confidence = sentiment.SourceLexicon, 0

@@ -45,7 +45,7 @@ func (d *Doc) clauses(s *Segmenter) {
 			j++
 		}
 		if hasContent(rs[start:i]) {
-			spans = append(spans, Clause{Start: start, End: j, Question: question})
+			spans = append(spans, Clause{Start: start, End: j, Question: question || askedWithParticle(rs[start:i])})
 		} else if len(spans) > 0 {
 			spans[len(spans)-1].End = j
 			spans[len(spans)-1].Question = spans[len(spans)-1].Question || question
@@ -53,11 +53,22 @@ func (d *Doc) clauses(s *Segmenter) {
 		start, i = j, j
 	}
 	if start < len(rs) && hasContent(rs[start:]) {
-		spans = append(spans, Clause{Start: start, End: len(rs)})
+		spans = append(spans, Clause{Start: start, End: len(rs), Question: askedWithParticle(rs[start:])})
 	} else if len(spans) > 0 {
 		spans[len(spans)-1].End = len(rs)
 	}
 	d.Clauses = d.splitConnectives(s, spans)
+}
+
+// askedWithParticle reports whether a clause ends in the question particle 吗
+// before any closing spaces, punctuation or symbols (能用在电磁炉上吗。).
+func askedWithParticle(rs []rune) bool {
+	for k := len(rs) - 1; k >= 0; k-- {
+		if r := rs[k]; !unicode.IsSpace(r) && !unicode.IsPunct(r) && !unicode.IsSymbol(r) {
+			return r == '吗'
+		}
+	}
+	return false
 }
 
 func hasContent(rs []rune) bool {

@@ -194,6 +194,10 @@ func TestClauses(t *testing.T) {
 		{"真的好吗？还是假的", []clause{{"真的好吗", 0, 4, "", true}, {"还是假的", 5, 9, "", false}}},
 		{"你们到底怎么回事？？", []clause{{"你们到底怎么回事", 0, 8, "", true}}},
 		{"这也叫快递?", []clause{{"这也叫快递", 0, 5, "", true}}},
+		// the particle 吗 asks without a question mark; 嗎 folds to it
+		{"这件能机洗吗。", []clause{{"这件能机洗吗", 0, 6, "", true}}},
+		{"能寄到台灣嗎😊", []clause{{"能寄到台灣嗎😊", 0, 7, "", true}}},
+		{"吗啡不能乱用", []clause{{"吗啡不能乱用", 0, 6, "", false}}},
 		// a space between Han characters separates clauses; a decimal point does not
 		{"不错 挺好", []clause{{"不错", 0, 2, "", false}, {"挺好", 3, 5, "", false}}},
 		{"10.5元很便宜", []clause{{"10.5元很便宜", 0, 8, "", false}}},

@@ -44,7 +44,7 @@ type Token struct {
 
 // Clause is a span of the normalized text [Start, End) between punctuation or
 // connectives. Lead is the connective that opens it, if any; Question is set
-// when it ends in a question mark.
+// when it ends in a question mark or the particle 吗.
 type Clause struct {
 	Start, End int
 	Lead       string

@@ -2,6 +2,7 @@ package sentiment
 
 import (
 	"math"
+	"slices"
 	"strings"
 
 	"github.com/vocal-dev/vocal/lexicons"
@@ -29,6 +30,9 @@ type Hit struct {
 	Clause    int      `json:"-"`
 	NStart    int      `json:"-"`
 	NEnd      int      `json:"-"`
+	// Fact is set for a term that names an event or a courtesy, not an
+	// attitude (lexicons.Entry.Fact).
+	Fact bool `json:"fact,omitempty"`
 }
 
 // Marker is a modifier found in the text (negator, hypothetical, event, ...),
@@ -54,6 +58,10 @@ type Result struct {
 		Score float64
 	}
 	Hits []Hit
+	// Enquiry is set when the document asks or requests without an attitude
+	// of its own (请问怎么注销, please close my account): fact terms do not
+	// count toward its score, and a risk term alone does not make it negative.
+	Enquiry bool
 	// Clauses holds each clause's own score in [-1, 1] (no contrast weighting)
 	// and whether any term fired in it, indexed like Doc.Clauses.
 	Clauses []ClauseScore
@@ -85,6 +93,7 @@ type entry struct {
 	term   string
 	kind   lexicons.ModifierKind // "" for a sentiment term
 	weight float64
+	fact   bool
 }
 
 // Option tunes a Scorer.
@@ -105,7 +114,7 @@ func New(seg *segment.Segmenter, set *lexicons.Set, opts ...Option) *Scorer {
 	}
 	terms := make([]string, 0, len(set.Sentiment)+len(set.Modifiers))
 	for _, e := range set.Sentiment {
-		s.entries = append(s.entries, entry{term: e.Term, weight: e.Weight})
+		s.entries = append(s.entries, entry{term: e.Term, weight: e.Weight, fact: e.Fact})
 		terms = append(terms, e.Term)
 	}
 	for _, m := range set.Modifiers {
@@ -185,8 +194,11 @@ func (s *Scorer) Score(d *segment.Doc) Result {
 	ci := 0
 	var p pending
 	p.reset()
-	rhetorical := make([]float64, len(d.Clauses))
-	request := make([]float64, len(d.Clauses)) // clause multiplier of a request, 0 when none
+	n := len(d.Clauses)
+	buf := make([]float64, 3*n)
+	rhetorical := buf[:n:n]
+	request := buf[n : 2*n : 2*n] // clause multiplier of a request, 0 when none
+	fact := buf[2*n:]             // sum of the clause's fact terms
 	for _, m := range matches {
 		for ci < len(d.Clauses) && m.Start >= d.Clauses[ci].End {
 			ci++
@@ -246,8 +258,11 @@ func (s *Scorer) Score(d *segment.Doc) Result {
 		}
 		start, end := d.Span(m.Start, m.End)
 		res.Hits = append(res.Hits, Hit{Term: e.term, Weight: e.weight, Value: v, Modifiers: p.mods,
-			Start: start, End: end, Clause: ci, NStart: m.Start, NEnd: m.End})
+			Start: start, End: end, Clause: ci, NStart: m.Start, NEnd: m.End, Fact: e.fact})
 		res.Clauses[ci].Raw += v
+		if e.fact {
+			fact[ci] += v
+		}
 		res.Clauses[ci].Fired = true
 		negs, negMult := p.negs, p.negMult
 		p.reset()
@@ -258,7 +273,7 @@ func (s *Scorer) Score(d *segment.Doc) Result {
 			p.carry = true
 		}
 	}
-	s.finish(d, &res, rhetorical, request)
+	s.finish(d, &res, rhetorical, request, fact)
 	s.combine(d, &res)
 	return res
 }
@@ -283,24 +298,31 @@ func quoted(rs []rune, m segment.Match) bool {
 // finish applies clause-level rules (questions, requests, rhetoric,
 // exclamation, contrast and concession weights) and sums the document score.
 // A contrast connective weighs every clause after it up to the next one (东西
-// 不错, 但是物流慢, 等了十天) and every clause before it down.
-func (s *Scorer) finish(d *segment.Doc, res *Result, rhetorical, request []float64) {
+// 不错, 但是物流慢, 等了十天) and every clause before it down. In an enquiry
+// the fact terms (fact: their sum per clause) leave the document score.
+func (s *Scorer) finish(d *segment.Doc, res *Result, rhetorical, request, fact []float64) {
+	res.Enquiry = enquiry(d, res, rhetorical, request)
 	after := 1.0 // weight of the clauses after the latest contrast connective
 	for i, c := range d.Clauses {
 		cs := &res.Clauses[i]
+		mult := 1.0
 		switch {
 		case c.Question && rhetorical[i] != 0:
 			if cs.Raw > 0 || !cs.Fired {
 				cs.Raw = -math.Abs(cs.Raw) + rhetorical[i]
 				cs.Fired = true
 			}
+		case c.Question && (insistent(d, c) || repeats(res.Markers, i)):
+			// why is it not here?? / why was I charged again? assert, not ask
 		case c.Question:
-			cs.Raw *= questionDamp
+			mult = questionDamp
 		case request[i] != 0:
-			cs.Raw *= request[i]
+			mult = request[i]
 		case exclaimed(d, c):
-			cs.Raw *= emphasis
+			mult = emphasis
 		}
+		cs.Raw *= mult
+		fact[i] *= mult
 		cs.Score = normalize(cs.Raw)
 		if w, ok := s.contrast[c.Lead]; ok && w > 0 {
 			for k := 0; k < i; k++ {
@@ -314,8 +336,12 @@ func (s *Scorer) finish(d *segment.Doc, res *Result, rhetorical, request []float
 		}
 	}
 	raw := 0.0
-	for _, cs := range res.Clauses {
-		v := cs.Raw * cs.Weight
+	for i, cs := range res.Clauses {
+		v := cs.Raw
+		if res.Enquiry {
+			v -= fact[i]
+		}
+		v *= cs.Weight
 		if v < 0 {
 			v *= negativityBias
 		}
@@ -323,6 +349,64 @@ func (s *Scorer) finish(d *segment.Doc, res *Result, rhetorical, request []float
 	}
 	res.Score = Round(normalize(raw))
 	res.Label = label(res.Score, s.band)
+}
+
+// repeats reports whether a repeat marker (又, still) sits in clause ci.
+func repeats(markers []Marker, ci int) bool {
+	for _, m := range markers {
+		if m.Clause == ci && m.Kind == lexicons.Repeat {
+			return true
+		}
+	}
+	return false
+}
+
+// enquiry reports whether d asks or requests without an attitude of its own,
+// which GUIDELINES label neutral: some clause is a plain question or a
+// request, nothing insists (no rhetorical, repeat or degree marker, no
+// folded repeat, no ?? or !!), and every term outside the asking clauses is
+// a fact (我的卡被盗刷了, 请问怎么办).
+func enquiry(d *segment.Doc, res *Result, rhetorical, request []float64) bool {
+	asks := false
+	for i, c := range d.Clauses {
+		if insistent(d, c) {
+			return false
+		}
+		asks = asks || (c.Question && rhetorical[i] == 0) || request[i] != 0
+	}
+	if !asks || slices.Contains(d.Norm.Emph, true) {
+		return false
+	}
+	for _, m := range res.Markers {
+		switch m.Kind {
+		case lexicons.Rhetorical, lexicons.Repeat, lexicons.Intensifier:
+			return false
+		}
+	}
+	for _, h := range res.Hits {
+		if c := d.Clauses[h.Clause]; !h.Fact && !c.Question && request[h.Clause] == 0 {
+			return false
+		}
+	}
+	return true
+}
+
+// insistent reports whether a clause ends in two or more of ? and ! (why is
+// it not here??, 怎么回事?!).
+func insistent(d *segment.Doc, c segment.Clause) bool {
+	n := 0
+	for k := c.End - 1; k >= c.Start; k-- {
+		switch d.Norm.Runes[k] {
+		case '?', '!':
+			if n++; n == 2 || d.Norm.Emph[k] {
+				return true
+			}
+		case ' ', '~':
+		default:
+			return false
+		}
+	}
+	return false
 }
 
 func label(score, band float64) string {

@@ -3,6 +3,7 @@ package sentiment_test
 import (
 	"math"
 	"reflect"
+	"slices"
 	"sync"
 	"testing"
 
@@ -333,6 +334,51 @@ func TestTurns(t *testing.T) {
 	for lead, want := range map[string]bool{"但是": true, "but": true, "虽然": true, "although": true, "": false, "很": false, "好": false} {
 		if got := sc.Turns(lead); got != want {
 			t.Errorf("Turns(%q) = %v, want %v", lead, got, want)
+		}
+	}
+}
+
+// TestScoreEnquiry checks that a question or request naming only facts is
+// neutral, while insistence or an evaluative word keeps a complaint.
+func TestScoreEnquiry(t *testing.T) {
+	f := mustShared(t)
+	for _, tc := range []struct {
+		text    string
+		label   string
+		enquiry bool
+		facts   []string // hits tagged fact
+	}{
+		{"我的银行卡昨天被盗刷了，请问要怎么挂失？", sentiment.Neutral, true, []string{"被盗刷"}},
+		{"退款什么时候到账？", sentiment.Neutral, true, []string{"退款"}},
+		{"请帮我注销账户，谢谢。", sentiment.Neutral, true, []string{"谢谢"}},
+		{"请问这款有黑色吗", sentiment.Neutral, true, nil},
+		{"How do I cancel my plan? Thanks", sentiment.Neutral, true, []string{"cancel", "thanks"}},
+		{"My card was stolen yesterday. How do I block it?", sentiment.Neutral, true, []string{"stolen"}},
+		// insistence: repeat, rhetorical and degree markers, ?? and !!
+		{"我的卡又被盗刷了，请问怎么办？", sentiment.Negative, false, []string{"被盗刷"}},
+		{"到底什么时候发货？", sentiment.Negative, false, nil},
+		{"怎么这么慢？", sentiment.Negative, false, nil},
+		{"退款什么时候到账？？", sentiment.Negative, false, []string{"退款"}},
+		{"Why was I charged again?", sentiment.Negative, false, []string{"charged"}},
+		{"Why is shipping this slow??", sentiment.Negative, false, nil},
+		// an evaluative word outside the question decides
+		{"质量太差了，请问怎么退货？", sentiment.Negative, false, nil},
+		{"The app is great, can you add dark mode?", sentiment.Positive, false, nil},
+		// no question or request: a reported fact stays a complaint
+		{"卡被盗刷了", sentiment.Negative, false, []string{"被盗刷"}},
+	} {
+		d, r := score(t, f.def, tc.text)
+		if r.Label != tc.label || r.Enquiry != tc.enquiry {
+			t.Errorf("%q: label %s enquiry %v (score %v, hits %+v), want %s %v", tc.text, r.Label, r.Enquiry, r.Score, hitsOf(d, r), tc.label, tc.enquiry)
+		}
+		var facts []string
+		for _, h := range r.Hits {
+			if h.Fact {
+				facts = append(facts, h.Term)
+			}
+		}
+		if !slices.Equal(facts, tc.facts) {
+			t.Errorf("%q: fact hits %q, want %q", tc.text, facts, tc.facts)
 		}
 	}
 }

@@ -68,7 +68,7 @@ const riskScope = 3
 
 // Tag returns the risk of d. Negated mentions do not fire except for churn
 // (不会再买 is churn); hypothetical ones do not fire for events (safety, fraud,
-// privacy) unless an event marker (差点, almost) reports them; threats stay
+// privacy) unless an event or repeat marker (差点, 又, almost) reports them; threats stay
 // threats when conditional (再不处理就起诉).
 func (r *RiskTagger) Tag(d *segment.Doc, sent sentiment.Result) Risk {
 	risk := Risk{Level: lexicons.LevelNone, Hits: []RiskHit{}}
@@ -106,7 +106,7 @@ func (r *RiskTagger) cancelled(d *segment.Doc, markers []sentiment.Marker, m seg
 			break
 		}
 		switch mk.Kind {
-		case lexicons.Event:
+		case lexicons.Event, lexicons.Repeat:
 			return false
 		case lexicons.Negator:
 			cancel = cancel || category != "churn"
