@@ -69,7 +69,7 @@ func NewAnalyzer(set *lexicons.Set, opts ...sentiment.Option) (*Analyzer, error)
 // topic model gives at least topicMinProb in clauses no cue matched. A nil
 // ms is lexicons only.
 func NewAnalyzerWithModels(set *lexicons.Set, ms *models.Set, topicMinProb float64, opts ...sentiment.Option) (*Analyzer, error) {
-	seg, err := segment.New(segment.ConfigFor(set))
+	seg, err := segment.Shared(segment.ConfigFor(set))
 	if err != nil {
 		return nil, err
 	}
