@@ -30,7 +30,7 @@ func compact(idx bleve.Index) error {
 	// Scorch persists the merged snapshot in the background, and a Close
 	// before that would drop it.
 	return waitStats(s, "persist the merged index", func(st map[string]any) bool {
-		return st["LastPersistedEpoch"].(uint64) >= st["CurRootEpoch"].(uint64)
+		return stat(st, "LastPersistedEpoch") >= stat(st, "CurRootEpoch")
 	})
 }
 
@@ -45,7 +45,7 @@ func removeMerged(dir string) error {
 	}
 	if s, ok := scorchOf(idx); ok {
 		err = waitStats(s, "remove merged segments", func(st map[string]any) bool {
-			return st["TotPersistLoopWait"].(uint64) > 0
+			return stat(st, "TotPersistLoopWait") > 0
 		})
 	}
 	if cerr := idx.Close(); err == nil {
@@ -61,6 +61,12 @@ func scorchOf(idx bleve.Index) (*scorch.Scorch, bool) {
 	}
 	s, ok := adv.(*scorch.Scorch)
 	return s, ok
+}
+
+// stat reads one counter of scorch's statistics, 0 when absent.
+func stat(st map[string]any, name string) uint64 {
+	v, _ := st[name].(uint64)
+	return v
 }
 
 // waitStats polls the index statistics until done holds, for up to a minute.

@@ -29,7 +29,6 @@ import (
 
 // matchSet records the matches of a search on one index snapshot.
 type matchSet struct {
-	snap    *scorch.IndexSnapshot
 	segs    []*scorch.SegmentSnapshot
 	offsets []uint64   // first global document number of each segment
 	local   [][]uint64 // matches per segment: bit d of the words is document d
@@ -44,7 +43,7 @@ func newMatchSet(r bindex.IndexReader) (*matchSet, error) {
 		return nil, fmt.Errorf("facets: index reader is a %T, not a scorch snapshot", r)
 	}
 	segs := snap.Segments()
-	m := &matchSet{snap: snap, segs: segs, offsets: make([]uint64, len(segs)), local: make([][]uint64, len(segs))}
+	m := &matchSet{segs: segs, offsets: make([]uint64, len(segs)), local: make([][]uint64, len(segs))}
 	var running uint64
 	for i, s := range segs { // as scorch numbers documents: segment by segment
 		m.offsets[i] = running
@@ -56,7 +55,7 @@ func newMatchSet(r bindex.IndexReader) (*matchSet, error) {
 // add records the match with global document number doc. Searchers return
 // matches in ascending order, so the segment is found by moving forward.
 func (m *matchSet) add(doc uint64) {
-	if m.cur >= len(m.segs) || doc < m.offsets[m.cur] {
+	if doc < m.offsets[m.cur] {
 		m.cur = 0
 	}
 	for m.cur+1 < len(m.offsets) && doc >= m.offsets[m.cur+1] {
@@ -206,7 +205,11 @@ func (m *matchSet) countField(matches []*roaring.Bitmap, spec facetSpec) (Facet,
 				return Facet{}, fmt.Errorf("facet %s: %w", spec.field, err)
 			}
 			it = pl.Iterator(false, false, false, it)
-			hits := intersect(match, it, seen)
+			opt, ok := it.(segment.OptimizablePostingsIterator)
+			if !ok { // every zap version's and scorch's empty iterator are
+				return Facet{}, fmt.Errorf("facet %s: postings of a %T have no bitmap", spec.field, it)
+			}
+			hits := intersect(match, opt, seen)
 			if hits > 0 {
 				counts[value] += hits
 			}
@@ -216,18 +219,9 @@ func (m *matchSet) countField(matches []*roaring.Bitmap, spec facetSpec) (Facet,
 	return facetOf(spec, counts, m.n-with), nil
 }
 
-// intersect counts the documents of the postings it among match, and adds
+// intersect counts the documents of the postings opt among match, and adds
 // the postings to seen. The iterator's bitmap is reused for the next term.
-func intersect(match *roaring.Bitmap, it segment.PostingsIterator, seen *roaring.Bitmap) int {
-	opt, ok := it.(segment.OptimizablePostingsIterator)
-	if !ok { // not zap's iterator: read the postings one by one
-		bm := roaring.New()
-		for p, err := it.Next(); p != nil && err == nil; p, err = it.Next() {
-			bm.Add(uint32(p.Number()))
-		}
-		seen.Or(bm)
-		return int(bm.AndCardinality(match))
-	}
+func intersect(match *roaring.Bitmap, opt segment.OptimizablePostingsIterator, seen *roaring.Bitmap) int {
 	if bm := opt.ActualBitmap(); bm != nil {
 		seen.Or(bm)
 		return int(match.AndCardinality(bm))

@@ -235,8 +235,9 @@ func (q Query) request() (*bleve.SearchRequest, query.Query, error) {
 		page = 1
 	}
 	req := bleve.NewSearchRequestOptions(root, size, (page-1)*size, false)
-	if text == nil { // else highlight loads the page's texts
-		req.Fields = []string{FieldText}
+	if text == nil {
+		req.Score = bleve.ScoreNone      // only filters: scores mean nothing
+		req.Fields = []string{FieldText} // else highlight loads the page's texts
 	}
 	if len(q.Sort) > 0 {
 		req.SortBy(q.Sort)
@@ -384,10 +385,8 @@ func Search(ctx context.Context, idx bleve.Index, q Query) (*Result, error) {
 		return nil, err
 	}
 	var facets []Facet
-	total := uint64(0)
-	if text == nil {
-		req.Score = bleve.ScoreNone // only filters: scores mean nothing
-	}
+	var total uint64
+	var rq *recordingQuery
 	if text == nil && len(q.Sort) == 0 {
 		// Count the matches on their bitmaps, then let bleve stop at the
 		// first page.
@@ -397,13 +396,14 @@ func Search(ctx context.Context, idx bleve.Index, q Query) (*Result, error) {
 		}
 		total = uint64(n)
 	} else {
-		req.Query = &recordingQuery{Query: req.Query, specs: specs}
+		rq = &recordingQuery{Query: req.Query, specs: specs}
+		req.Query = rq
 	}
 	res, err := idx.SearchInContext(ctx, req)
 	if err != nil {
 		return nil, fmt.Errorf("search: %w", err)
 	}
-	if rq, ok := req.Query.(*recordingQuery); ok {
+	if rq != nil {
 		if rq.err != nil {
 			return nil, rq.err
 		}

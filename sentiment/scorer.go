@@ -394,19 +394,34 @@ func enquiry(d *segment.Doc, res *Result, rhetorical, request []float64) bool {
 // insistent reports whether a clause ends in two or more of ? and ! (why is
 // it not here??, 怎么回事?!).
 func insistent(d *segment.Doc, c segment.Clause) bool {
-	n := 0
+	_, n, folded := endMarks(d, c)
+	return n >= 2 || folded
+}
+
+// exclaimed reports whether a clause ends in !.
+func exclaimed(d *segment.Doc, c segment.Clause) bool {
+	last, _, _ := endMarks(d, c)
+	return last == '!'
+}
+
+// endMarks reads the ? and ! that end clause c (spaces and ~ between them
+// skipped): the last one, how many, and whether one was folded from a
+// repeat (!!! is one ! marked as emphasis).
+func endMarks(d *segment.Doc, c segment.Clause) (last rune, n int, folded bool) {
 	for k := c.End - 1; k >= c.Start; k-- {
-		switch d.Norm.Runes[k] {
+		switch r := d.Norm.Runes[k]; r {
 		case '?', '!':
-			if n++; n == 2 || d.Norm.Emph[k] {
-				return true
+			if n == 0 {
+				last = r
 			}
+			n++
+			folded = folded || d.Norm.Emph[k]
 		case ' ', '~':
 		default:
-			return false
+			return last, n, folded
 		}
 	}
-	return false
+	return last, n, folded
 }
 
 func label(score, band float64) string {
@@ -430,19 +445,6 @@ func (s *Scorer) Turns(lead string) bool {
 
 // LabelOf maps a clause or aspect score to a label.
 func (s *Scorer) LabelOf(score float64) string { return label(score, s.aspectBand) }
-
-func exclaimed(d *segment.Doc, c segment.Clause) bool {
-	for k := c.End - 1; k >= c.Start; k-- {
-		switch d.Norm.Runes[k] {
-		case '!':
-			return true
-		case ' ', '~':
-			continue
-		}
-		return false
-	}
-	return false
-}
 
 // Round rounds a score to the three decimals output records carry.
 func Round(x float64) float64 { return math.Round(x*1000) / 1000 }
