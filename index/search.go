@@ -161,8 +161,7 @@ func (q Query) request() (*bleve.SearchRequest, query.Query, error) {
 		if err != nil {
 			return nil, nil, fmt.Errorf("query %q: %w", q.Text, err)
 		}
-		useQueryAnalyzer(parsed)
-		text = parsed
+		text = prepared(parsed)
 	}
 	var must []query.Query
 	for _, t := range q.Topics {
@@ -189,7 +188,7 @@ func (q Query) request() (*bleve.SearchRequest, query.Query, error) {
 		yes, no := true, false
 		r := bleve.NewDateRangeInclusiveQuery(q.From, q.To, &yes, &no)
 		r.SetField(field)
-		must = append(must, r)
+		must = append(must, pointRange{r})
 	}
 	var names []string
 	byName := map[string][]string{}
@@ -207,7 +206,7 @@ func (q Query) request() (*bleve.SearchRequest, query.Query, error) {
 				yes := true
 				r := bleve.NewNumericRangeInclusiveQuery(&x, &x, &yes, &yes)
 				r.SetField(name)
-				alts = append(alts, r)
+				alts = append(alts, pointRange{r})
 			}
 		}
 		must = append(must, bleve.NewDisjunctionQuery(alts...))
@@ -290,23 +289,23 @@ func (q Query) facetSpecs(kinds map[string]string) ([]facetSpec, error) {
 	return specs, nil
 }
 
-// useQueryAnalyzer sets QueryAnalyzerName on the text matches of a parsed
-// query string.
-func useQueryAnalyzer(q query.Query) {
+// prepared returns a parsed query string with QueryAnalyzerName on its text
+// matches and its numeric and datetime ranges as pointRanges.
+func prepared(q query.Query) query.Query {
 	switch q := q.(type) {
 	case *query.BooleanQuery:
-		for _, sub := range []query.Query{q.Must, q.Should, q.MustNot, q.Filter} {
-			if sub != nil {
-				useQueryAnalyzer(sub)
+		for _, sub := range []*query.Query{&q.Must, &q.Should, &q.MustNot, &q.Filter} {
+			if *sub != nil {
+				*sub = prepared(*sub)
 			}
 		}
 	case *query.ConjunctionQuery:
-		for _, sub := range q.Conjuncts {
-			useQueryAnalyzer(sub)
+		for i, sub := range q.Conjuncts {
+			q.Conjuncts[i] = prepared(sub)
 		}
 	case *query.DisjunctionQuery:
-		for _, sub := range q.Disjuncts {
-			useQueryAnalyzer(sub)
+		for i, sub := range q.Disjuncts {
+			q.Disjuncts[i] = prepared(sub)
 		}
 	case *query.MatchQuery:
 		if q.FieldVal == "" || q.FieldVal == FieldText {
@@ -316,7 +315,14 @@ func useQueryAnalyzer(q query.Query) {
 		if q.FieldVal == "" || q.FieldVal == FieldText {
 			q.Analyzer = QueryAnalyzerName
 		}
+	case *query.NumericRangeQuery:
+		return pointRange{q}
+	case *query.DateRangeQuery:
+		return pointRange{q}
+	case *query.DateRangeStringQuery:
+		return pointRange{q}
 	}
+	return q
 }
 
 // facetFields is DefaultFacets then extra, without repeats.

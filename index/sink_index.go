@@ -21,11 +21,14 @@ const DefaultBatchSize = 2000
 const DefaultCommitInterval = time.Second
 
 // Sink upserts tagged records into an index by record id, in batches;
-// rejected records are skipped. A batch is committed by one background
-// goroutine while the next one fills, so tagging and indexing overlap; at
-// most two batches are held in memory. Batches are committed in order, so a
-// later record with the same id wins. A batch is durable once bleve's Batch
-// returns (scorch waits for the segment to be persisted).
+// rejected records are skipped. Batches are committed in background
+// goroutines while the next one fills, so tagging and indexing overlap. Two
+// batches are committed at once when they share no record id and the later
+// one does not update the stored field kinds (so bleve's analysis of one
+// overlaps the segment building of the other); otherwise the later one waits,
+// so a later record with the same id wins. At most three batches are held in
+// memory. A batch is durable once bleve's Batch returns (scorch waits for the
+// segment to be persisted) and every earlier batch is durable.
 //
 // Sink is a pipeline.Committer: a batch is handed over when it is full, or by
 // Commit once it is older than the commit interval, so that a stream's
@@ -38,16 +41,18 @@ type Sink struct {
 	interval time.Duration
 
 	batch   *bleve.Batch
-	started time.Time // when the current batch got its first document
-	written int64     // Write calls, skipped records included
-	flushed int64     // written as of the last batch handed over
+	ids     map[string]struct{} // the record ids in batch
+	started time.Time           // when the current batch got its first document
+	written int64               // Write calls, skipped records included
+	flushed int64               // written as of the last batch handed over
 
 	queue    chan pending
 	inflight sync.WaitGroup
 	durable  atomic.Int64
 	done     chan struct{}
 	failed   chan struct{}
-	err      error // set by the committer before failed is closed; read after
+	failOnce sync.Once
+	err      error // set before failed is closed; read after
 
 	indexed int64
 	closed  bool
@@ -57,10 +62,31 @@ type Sink struct {
 }
 
 // pending is a batch handed to the committer (nil when only skipped records
-// were written since the last one) and the write count it makes durable.
+// were written since the last one), its record ids, whether it updates the
+// stored field kinds, and the write count it makes durable.
 type pending struct {
-	batch *bleve.Batch
-	upTo  int64
+	batch  *bleve.Batch
+	ids    map[string]struct{}
+	schema bool
+	upTo   int64
+}
+
+// commitsAlongside reports whether p may be committed while prev is: they
+// share no record id and p leaves the field kinds alone.
+func (p pending) commitsAlongside(prev pending) bool {
+	if p.schema {
+		return false
+	}
+	small, large := p.ids, prev.ids
+	if len(small) > len(large) {
+		small, large = large, small
+	}
+	for id := range small {
+		if _, ok := large[id]; ok {
+			return false
+		}
+	}
+	return true
 }
 
 // SinkOption configures NewSink.
@@ -89,7 +115,7 @@ func NewSink(idx bleve.Index, batchSize int, opts ...SinkOption) (*Sink, error) 
 		idx.Close()
 		return nil, err
 	}
-	s := &Sink{idx: idx, size: batchSize, interval: DefaultCommitInterval, batch: idx.NewBatch(), kinds: kinds,
+	s := &Sink{idx: idx, size: batchSize, interval: DefaultCommitInterval, batch: idx.NewBatch(), ids: map[string]struct{}{}, kinds: kinds,
 		queue: make(chan pending), done: make(chan struct{}), failed: make(chan struct{})}
 	for _, o := range opts {
 		o(s)
@@ -98,19 +124,61 @@ func NewSink(idx bleve.Index, batchSize int, opts ...SinkOption) (*Sink, error) 
 	return s, nil
 }
 
+// commit starts a goroutine per pending batch, in order, with at most two
+// running; each waits for the previous one to finish before it makes its
+// batch durable, and also before it commits when they cannot run alongside.
 func (s *Sink) commit() {
 	defer close(s.done)
-	for p := range s.queue {
-		if s.err == nil && p.batch != nil {
-			if err := s.idx.Batch(p.batch); err != nil {
-				s.err = fmt.Errorf("index batch: %w", err)
-				close(s.failed)
+	var prev pending
+	var prevDone, prevPrevDone chan struct{}
+	for {
+		if prevPrevDone != nil {
+			<-prevPrevDone // before taking a third batch
+		}
+		p, ok := <-s.queue
+		if !ok {
+			break
+		}
+		done := make(chan struct{})
+		go func(p, prev pending, prevDone chan struct{}) {
+			defer close(done)
+			if prevDone != nil && !p.commitsAlongside(prev) {
+				<-prevDone
 			}
-		}
-		if s.err == nil {
-			s.durable.Store(p.upTo)
-		}
-		s.inflight.Done()
+			if p.batch != nil && !s.hasFailed() {
+				if err := s.idx.Batch(p.batch); err != nil {
+					s.fail(fmt.Errorf("index batch: %w", err))
+				}
+			}
+			if prevDone != nil {
+				<-prevDone
+			}
+			if !s.hasFailed() {
+				s.durable.Store(p.upTo)
+			}
+			s.inflight.Done()
+		}(p, prev, prevDone)
+		prev, prevDone, prevPrevDone = p, done, prevDone
+	}
+	if prevDone != nil {
+		<-prevDone
+	}
+}
+
+// fail records the first commit error and stops further commits.
+func (s *Sink) fail(err error) {
+	s.failOnce.Do(func() {
+		s.err = err
+		close(s.failed)
+	})
+}
+
+func (s *Sink) hasFailed() bool {
+	select {
+	case <-s.failed:
+		return true
+	default:
+		return false
 	}
 }
 
@@ -122,9 +190,10 @@ func (s *Sink) Write(ctx context.Context, r *pipeline.Record) error {
 		return nil
 	}
 	doc := Document(r)
-	if err := s.batch.Index(r.ID, doc); err != nil {
+	if err := batchIndex(s.batch, s.idx.Mapping(), r.ID, doc); err != nil {
 		return fmt.Errorf("index record %q: %w", r.ID, err)
 	}
+	s.ids[r.ID] = struct{}{}
 	s.noteKinds(doc)
 	if s.batch.Size() == 1 {
 		s.started = time.Now()
@@ -163,9 +232,10 @@ func (s *Sink) flush(ctx context.Context) error {
 		}
 		s.batch.SetInternal([]byte(schemaKey), raw)
 		s.kindsChanged = false
+		p.schema = true
 	}
 	if s.batch.Size() > 0 {
-		p.batch = s.batch
+		p.batch, p.ids = s.batch, s.ids
 	}
 	s.inflight.Add(1)
 	select {
@@ -179,7 +249,7 @@ func (s *Sink) flush(ctx context.Context) error {
 	}
 	s.flushed = s.written
 	if p.batch != nil {
-		s.batch = s.idx.NewBatch()
+		s.batch, s.ids = s.idx.NewBatch(), map[string]struct{}{}
 	}
 	return nil
 }

@@ -3,9 +3,12 @@ package index_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"path/filepath"
 	"testing"
 	"time"
+
+	"github.com/blevesearch/bleve/v2"
 
 	"github.com/vocal-dev/vocal/index"
 	"github.com/vocal-dev/vocal/pipeline"
@@ -115,4 +118,53 @@ func TestLocked(t *testing.T) {
 		t.Fatalf("after the writer closed: %v", err)
 	}
 	r.Close()
+}
+
+// TestSinkLaterWriteWins writes many small batches whose ids repeat in the
+// next batch, and batches that alone can run alongside: each id must end with
+// its last version, and the count of documents must be the number of ids.
+func TestSinkLaterWriteWins(t *testing.T) {
+	base := readOutput(t, filepath.Join("..", "testdata", "index", "zh_words", "docs.jsonl"))[0]
+	dir := t.TempDir()
+	idx, err := index.Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sink := newSink(t, idx, 7)
+	const writes, distinct = 400, 30
+	last := map[string]string{}
+	for i := range writes {
+		r := *base
+		r.ID = fmt.Sprintf("r%02d", (i/2)%distinct) // in pairs: the same id often spans two batches
+		if i%50 == 49 {
+			r.ID = fmt.Sprintf("solo%03d", i)
+		}
+		r.Text = fmt.Sprintf("version%d", i)
+		last[r.ID] = r.Text
+		if err := sink.Write(context.Background(), &r); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := sink.Close(); err != nil {
+		t.Fatal(err)
+	}
+	idx, err = index.OpenReadOnly(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer idx.Close()
+	req := bleve.NewSearchRequestOptions(bleve.NewMatchAllQuery(), 2*len(last), 0, false)
+	req.Fields = []string{index.FieldText}
+	res, err := idx.Search(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if int(res.Total) != len(last) {
+		t.Errorf("%d documents, want %d", res.Total, len(last))
+	}
+	for _, h := range res.Hits {
+		if got := h.Fields[index.FieldText]; got != last[h.ID] {
+			t.Errorf("%s has %v, want the last write %s", h.ID, got, last[h.ID])
+		}
+	}
 }
