@@ -23,6 +23,9 @@ type Manifest struct {
 	Config     any              `json:"config,omitempty"`
 	Aggregates any              `json:"aggregates,omitempty"` // root-cause tables: scores join counts (unmatched keys), rows (rootcause.Summary)
 
+	// LLM holds the LLM assist's counters (llm.Counters) when it was on.
+	LLM any `json:"llm,omitempty"`
+
 	// Incremental says how vocal run read its inputs against the dataset.
 	Incremental *IncrementalStats `json:"incremental,omitempty"`
 }

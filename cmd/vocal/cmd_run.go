@@ -142,6 +142,9 @@ records again.`,
 					Taxonomy: fmt.Sprintf("v%d", an.Lexicons.Taxonomy.Version), Models: an.ModelsVersion()},
 				Config: cfg, Aggregates: agg, Incremental: incr,
 			}
+			if c := llmDone(); c != nil {
+				m.LLM = c
+			}
 			incr.Unchanged = src.Unchanged()
 			if err := dr.Commit(m); err != nil {
 				return fmt.Errorf("manifest: %w", err)

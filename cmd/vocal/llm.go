@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"os"
 	"runtime"
+	"sync"
 
 	"github.com/spf13/cobra"
 
@@ -42,10 +43,11 @@ func setLLMFlags(set func(string, func()), cfg *Config, flags Config) {
 // tagStage wraps the analyzer for tag and run: redaction first (redact),
 // then the LLM assist (llm.base_url set). workers is the number of tagging
 // workers to run with: at least llm.max_concurrency with the assist, whose
-// requests block a worker. done closes the answer cache and prints the
-// assist's counters on w; call it once the run is over.
-func tagStage(cfg Config, an *pipeline.Analyzer, w io.Writer) (st pipeline.Stage, workers int, done func(), err error) {
-	st, workers, done = an, cfg.Workers, func() {}
+// requests block a worker. done closes the answer cache, prints the
+// assist's counters on w and returns them (nil without the assist); call it
+// once the run is over (later calls only return the counters).
+func tagStage(cfg Config, an *pipeline.Analyzer, w io.Writer) (st pipeline.Stage, workers int, done func() *llm.Counters, err error) {
+	st, workers, done = an, cfg.Workers, func() *llm.Counters { return nil }
 	if workers <= 0 {
 		workers = runtime.GOMAXPROCS(0)
 	}
@@ -65,14 +67,16 @@ func tagStage(cfg Config, an *pipeline.Analyzer, w io.Writer) (st pipeline.Stage
 			return nil, 0, nil, err
 		}
 		st, workers = ls, max(workers, cfg.LLM.MaxConcurrency)
-		done = func() {
+		done = sync.OnceValue(func() *llm.Counters {
 			if cache != nil {
 				if err := cache.Close(); err != nil {
 					log.Warn("llm cache", "error", err.Error())
 				}
 			}
-			fmt.Fprintln(w, "vocal", ls.Counters())
-		}
+			c := ls.Counters()
+			fmt.Fprintln(w, "vocal", c)
+			return &c
+		})
 	}
 	if cfg.Redact {
 		st = pipeline.Redacting(st, redact.String)

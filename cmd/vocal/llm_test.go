@@ -306,3 +306,34 @@ func TestSummarizeNeedsLLM(t *testing.T) {
 		t.Errorf("no --run: exit %d", res.code)
 	}
 }
+
+// TestLLMRunManifest: vocal run records the assist's counters in the
+// manifest, and every unsure record is counted once.
+func TestLLMRunManifest(t *testing.T) {
+	t.Parallel()
+	srv := newChatServer(t, negativeAnswer)
+	out := t.TempDir()
+	res := vocalEnv(t, []string{llm.APIKeyEnv + "=sk-test"}, llmInput, "run", "--input", "-", "--out", out,
+		"--llm-base-url", srv.URL+"/v1", "--llm-model", "test-model", "--llm-cache", "off", "--llm-threshold", "1")
+	if res.code != 0 {
+		t.Fatalf("exit %d: %s", res.code, res.stderr)
+	}
+	raw, err := os.ReadFile(filepath.Join(out, "manifest.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var m struct{ LLM *llm.Counters }
+	if err := json.Unmarshal(raw, &m); err != nil {
+		t.Fatal(err)
+	}
+	if m.LLM == nil {
+		t.Fatalf("no llm counters in the manifest: %s", raw)
+	}
+	var fell int64
+	for _, n := range m.LLM.FellBack {
+		fell += n
+	}
+	if c := m.LLM; c.Unsure != 3 || c.Merged != 3 || c.Sent != 3 || c.Tokens != 300 || c.Merged+fell+c.BudgetSkipped != c.Unsure {
+		t.Errorf("counters %+v", *c)
+	}
+}
