@@ -145,6 +145,7 @@ func BenchmarkSearch(b *testing.B) {
 	}{
 		{"word", index.Query{Text: "物流"}},
 		{"word_en", index.Query{Text: "refund"}},
+		{"one_char", index.Query{Text: "快"}}, // an adjective sub-word, or the start of a word
 		{"faceted", index.Query{Text: "客服", Facets: []string{"region"}}},
 		{"date_range", month},
 	} {

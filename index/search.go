@@ -8,6 +8,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"github.com/blevesearch/bleve/v2"
 	"github.com/blevesearch/bleve/v2/search"
@@ -290,7 +291,10 @@ func (q Query) facetSpecs(kinds map[string]string) ([]facetSpec, error) {
 }
 
 // prepared returns a parsed query string with QueryAnalyzerName on its text
-// matches and its numeric and datetime ranges as pointRanges.
+// matches, a one-character Han match widened to the words it starts (退 finds
+// 退款: only adjectives are indexed as sub-words, see
+// segment.Segmenter.SearchTokens) and its numeric and datetime ranges as
+// pointRanges.
 func prepared(q query.Query) query.Query {
 	switch q := q.(type) {
 	case *query.BooleanQuery:
@@ -310,6 +314,11 @@ func prepared(q query.Query) query.Query {
 	case *query.MatchQuery:
 		if q.FieldVal == "" || q.FieldVal == FieldText {
 			q.Analyzer = QueryAnalyzerName
+			if c, ok := singleHan(q.Match); ok {
+				words := query.NewPrefixQuery(c)
+				words.SetField(FieldText)
+				return query.NewDisjunctionQuery([]query.Query{q, words})
+			}
 		}
 	case *query.MatchPhraseQuery:
 		if q.FieldVal == "" || q.FieldVal == FieldText {
@@ -323,6 +332,20 @@ func prepared(q query.Query) query.Query {
 		return pointRange{q}
 	}
 	return q
+}
+
+// singleHan returns the normalized term of a query that is one Han
+// character.
+func singleHan(text string) (string, bool) {
+	seg, err := searchSegmenter()
+	if err != nil {
+		return "", false
+	}
+	toks := seg.QueryTokens(text)
+	if len(toks) != 1 || !toks[0].Han || utf8.RuneCountInString(toks[0].Text) != 1 {
+		return "", false
+	}
+	return toks[0].Text, true
 }
 
 // facetFields is DefaultFacets then extra, without repeats.

@@ -1,6 +1,7 @@
 package segment
 
 import (
+	"strings"
 	"unicode"
 	"unicode/utf8"
 )
@@ -20,9 +21,13 @@ type SearchToken struct {
 }
 
 // SearchTokens cuts text for indexing in gse's search mode: Han runs are cut
-// with the segmenter's dictionary, and every one-, two- and three-character
-// dictionary word inside a longer word is added as a sub-word, so that 物流
-// finds 物流太慢了, 快递 finds 快递员 and 慢 finds 太慢了. Other runs split into words of
+// with the segmenter's dictionary, and every two- and three-character
+// dictionary word inside a longer word is added as a sub-word, so that 快递
+// finds 快递员; single characters only when the dictionary tags them as
+// adjectives, so that 慢 finds 太慢了 and 贵 finds 偏贵. Other characters of a
+// word (物 and 流 of 物流) are not searched alone; as sub-words they made up a
+// third of the terms and a fifth of the indexing CPU (a one-character query
+// also matches the words it starts, see package index). Other runs split into words of
 // letters, digits and marks (an apostrophe between letters stays inside:
 // don't); emoji are single tokens; spaces, punctuation and HTML markup are
 // dropped. Terms are normalized as for matching (half-width, lower case,
@@ -111,7 +116,7 @@ func (s *Segmenter) appendHan(out []SearchToken, pos int, rs []rune, i, j int, s
 			for _, size := range [...]int{1, 2, 3} {
 				for k := 0; k+size <= n && n > size; k++ {
 					gram := w[offs[k]:offs[k+size]]
-					if freq, _, ok := s.gse.Find(gram); ok && freq > 0 {
+					if freq, tag, ok := s.gse.Find(gram); ok && freq > 0 && (size > 1 || strings.HasPrefix(tag, "a")) {
 						a, b := span(at+k, at+k+size)
 						out = append(out, SearchToken{Text: gram, Start: a, End: b, Position: pos, Kind: Word, Han: true})
 					}
