@@ -31,8 +31,8 @@ const (
 )
 
 // TimePrecision is the precision of indexed datetimes. Seconds would make
-// nearly every value a distinct term (16 prefix terms each): truncating to
-// the hour takes 21% off the index size and keeps day filters exact in any
+// nearly every value a distinct exact term (see points.go): truncating to
+// the hour took 21% off the index size and keeps day filters exact in any
 // whole-hour time zone.
 const TimePrecision = time.Hour
 
