@@ -3,6 +3,7 @@ package index
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"math"
 	"time"
@@ -51,19 +52,19 @@ type pointField struct {
 	freqs  bindex.TokenFrequencies
 }
 
+// Analyze makes the exact term (shift 0, the field's value) and, for shifts
+// after the first, the coarser terms.
 func (f *pointField) Analyze() {
 	exact, _, _ := bytes.Cut(f.Value(), dateTimeLayoutMark)
-	v, err := numeric.PrefixCoded(exact).Int64()
-	tokens := make(analysis.TokenStream, 0, len(f.shifts))
-	for _, shift := range f.shifts {
-		term := []byte(exact)
-		if shift > 0 {
-			if err != nil {
-				break
-			}
-			term = numeric.MustNewPrefixCodedInt64(v, shift)
+	terms := [][]byte{exact}
+	if v, err := numeric.PrefixCoded(exact).Int64(); err == nil {
+		for _, shift := range f.shifts[1:] {
+			terms = append(terms, numeric.MustNewPrefixCodedInt64(v, shift))
 		}
-		tokens = append(tokens, &analysis.Token{Term: term, End: len(term), Position: 1, Type: analysis.Numeric})
+	}
+	tokens := make(analysis.TokenStream, len(terms))
+	for i, term := range terms {
+		tokens[i] = &analysis.Token{Term: term, End: len(term), Position: 1, Type: analysis.Numeric}
 	}
 	f.freqs = analysis.TokenFrequency(tokens, f.ArrayPositions(), f.Options())
 }
@@ -186,18 +187,19 @@ func (r pointRange) bounds(m mapping.IndexMapping) (lo, hi int64, boost float64,
 		if parser == nil {
 			return 0, 0, 0, fmt.Errorf("no date time parser named %s", name)
 		}
-		for _, end := range []struct {
-			s string
-			v *int64
-		}{{q.Start, &lo}, {q.End, &hi}} {
-			if end.s == "" {
-				continue
+		parse := func(s string, v *int64) error {
+			if s == "" {
+				return nil
 			}
-			t, _, err := parser.ParseDateTime(end.s)
+			t, _, err := parser.ParseDateTime(s)
 			if err != nil {
-				return 0, 0, 0, fmt.Errorf("date %q: %w", end.s, err)
+				return fmt.Errorf("date %q: %w", s, err)
 			}
-			*end.v = t.UnixNano()
+			*v = t.UnixNano()
+			return nil
+		}
+		if err := errors.Join(parse(q.Start, &lo), parse(q.End, &hi)); err != nil {
+			return 0, 0, 0, err
 		}
 		incLo, incHi, boost = q.InclusiveStart, q.InclusiveEnd, q.BoostVal.Value()
 	default:

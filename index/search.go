@@ -324,12 +324,8 @@ func prepared(q query.Query) query.Query {
 		if q.FieldVal == "" || q.FieldVal == FieldText {
 			q.Analyzer = QueryAnalyzerName
 		}
-	case *query.NumericRangeQuery:
-		return pointRange{q}
-	case *query.DateRangeQuery:
-		return pointRange{q}
-	case *query.DateRangeStringQuery:
-		return pointRange{q}
+	case *query.NumericRangeQuery, *query.DateRangeQuery, *query.DateRangeStringQuery:
+		return pointRange{q.(query.FieldableQuery)}
 	}
 	return q
 }

@@ -173,6 +173,7 @@ func (s *Sink) fail(err error) {
 	})
 }
 
+// hasFailed reports whether a commit has failed (then s.err is set).
 func (s *Sink) hasFailed() bool {
 	select {
 	case <-s.failed:
@@ -266,10 +267,8 @@ func (s *Sink) Commit(ctx context.Context, all bool) (int64, error) {
 	if all && err == nil {
 		s.inflight.Wait()
 	}
-	select {
-	case <-s.failed:
+	if s.hasFailed() {
 		err = s.err
-	default:
 	}
 	return s.durable.Load(), err
 }
