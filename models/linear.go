@@ -22,14 +22,17 @@ type Feature struct {
 // Header describes a model file: what it predicts, how its features are
 // built, and how it was trained and measured.
 type Header struct {
-	Name        string             `json:"name"`    // e.g. sentiment-zh
-	Version     string             `json:"version"` // e.g. 2026.11.25
-	Classes     []string           `json:"classes"`
-	Buckets     int                `json:"buckets"`     // hashed feature space, a power of two
-	Features    string             `json:"features"`    // feature extractor name and version, checked by the user
-	Temperature float64            `json:"temperature"` // softmax temperature fitted on held-out data
-	Trained     string             `json:"trained"`     // data and command
-	Metrics     map[string]float64 `json:"metrics,omitempty"`
+	Name        string   `json:"name"`    // e.g. sentiment-zh
+	Version     string   `json:"version"` // e.g. 2026.11.25
+	Classes     []string `json:"classes"`
+	Buckets     int      `json:"buckets"`     // hashed feature space, a power of two
+	Features    string   `json:"features"`    // feature extractor name and version, checked by the user
+	Temperature float64  `json:"temperature"` // softmax temperature fitted on held-out data
+	// Unsure is the calibrated probability below which a sentiment model
+	// defers to the lexicons, chosen by the training protocol.
+	Unsure  float64            `json:"unsure,omitempty"`
+	Trained string             `json:"trained"` // data and command
+	Metrics map[string]float64 `json:"metrics,omitempty"`
 }
 
 // Linear is a multinomial logistic regression: for class c, the score is

@@ -16,9 +16,9 @@ type Match struct {
 
 // Matcher finds many terms in one pass (Aho-Corasick, leftmost-longest, so a
 // longer entry such as 快递 hides the shorter 快 inside it). Terms that begin
-// or end with an ASCII letter or digit match only at word boundaries; a term
-// ending in '*' matches as a prefix (deliver* finds delivered). Safe for
-// concurrent use.
+// or end with an ASCII letter or digit match only at word boundaries; a word
+// stem ending in '*' matches as a prefix (deliver* finds delivered; the
+// emoticon :* is literal). Safe for concurrent use.
 type Matcher struct {
 	ac    ahocorasick.AhoCorasick
 	pats  []pattern
@@ -77,8 +77,10 @@ func (s *Segmenter) NewMatcher(terms []string, opts ...MatcherOption) *Matcher {
 	var keys []string
 	var pats []pattern
 	for id, raw := range terms {
-		prefix := len(raw) > 1 && strings.HasSuffix(raw, "*")
-		raw = strings.TrimSuffix(raw, "*")
+		prefix := isPrefixTerm(raw)
+		if prefix {
+			raw = raw[:len(raw)-1]
+		}
 		term := s.Normalize(raw)
 		if strings.TrimSpace(term) == "" || utf8.RuneCountInString(term) < utf8.RuneCountInString(strings.TrimSpace(raw)) {
 			// empty, or shortened by repeat folding (好好好 -> 好): text repeats
@@ -107,6 +109,14 @@ func (s *Segmenter) NewMatcher(terms []string, opts ...MatcherOption) *Matcher {
 		o(m)
 	}
 	return m
+}
+
+// isPrefixTerm reports whether a term is a word stem: its only '*' ends it,
+// right after a letter or digit (deliver*). Emoticons (:*, :-*) and *sigh*
+// are literal.
+func isPrefixTerm(raw string) bool {
+	n := len(raw)
+	return n > 1 && raw[n-1] == '*' && strings.Count(raw, "*") == 1 && isASCIIAlnum(rune(raw[n-2]))
 }
 
 func isASCIIAlnum(r rune) bool {

@@ -45,6 +45,8 @@ func TestMatcherFind(t *testing.T) {
 			[]match{{0, "a b", 0, 3}}},
 		{"trailing * is an English prefix", []string{"deliver*", "late"}, "Delivered late, deliverance, undelivered",
 			[]match{{0, "Deliver", 0, 7}, {1, "late", 10, 14}, {0, "deliver", 16, 23}}},
+		{"* after punctuation is literal: emoticons", []string{":*", ":-*", "*sigh*"}, "note: (a) :* ok :-* *sigh*",
+			[]match{{0, ":*", 10, 12}, {1, ":-*", 16, 19}, {2, "*sigh*", 20, 26}}},
 		{"digits are word characters", []string{"5g", "618"}, "5G信号 6180 618活动",
 			[]match{{0, "5G", 0, 2}, {1, "618", 10, 13}}},
 		{"Han terms match inside words without alignment", []string{"品质"}, "产品质量",

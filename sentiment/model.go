@@ -41,9 +41,10 @@ func (s *Scorer) ModelsVersion() string {
 	return s.modelsVersion
 }
 
-// WithUnsure sets the model confidence below which a document the lexicons
-// find neutral stays neutral (default 0.7).
-func WithUnsure(p float64) Option { return func(s *Scorer) { s.unsure = p } }
+// WithUnsure sets the model confidence below which the lexicons' label
+// stands (see Decide). Without it each model's own setting applies: the
+// value the leave-one-corpus-out protocol of vocal train chose for it.
+func WithUnsure(p float64) Option { return func(s *Scorer) { s.unsure = &p } }
 
 // CheckModels reports a model that was trained on other features than this
 // package builds, or a sentiment model whose classes are not negative,
@@ -67,21 +68,34 @@ func CheckModels(set *models.Set) error {
 
 var featurePool = sync.Pool{New: func() any { s := make([]models.Feature, 0, 512); return &s }}
 
-// combine lets the model refine the lexicon label when a model serves the
-// document's language. The rule:
-//   - whether there is an opinion at all is the lexicons' call: a document
-//     they find neutral (no term fired, or a score inside the neutral band)
-//     stays neutral. The zh corpora have almost no neutral examples, so the
-//     model calls factual remarks polar;
-//   - a polar document takes the model's most probable class when it agrees
-//     with the lexicons or when the model is sure (confidence >= the unsure
-//     threshold), with the score P(positive) - P(negative); otherwise the
-//     lexicons' label and score stand;
-//   - Confidence is the model's calibrated probability of the final label
-//     when they agree, else 1 - the probability of the model's own label.
-//
-// Hits, clause scores and markers stay the lexicon's: they are the evidence
-// and drive aspect polarity.
+// Decide combines a document model's calibrated probabilities (negative,
+// neutral, positive) with the lexicons' label. The rule, chosen by the
+// leave-one-corpus-out protocol of vocal train (see the model card): the
+// model's most probable class stands when its probability reaches unsure;
+// below that the lexicons' label stands, neutral included. It returns the
+// label and who decided it (SourceModel or SourceLexicon).
+func Decide(probs [3]float64, lexical string, unsure float64) (label, source string) {
+	best := 0
+	for c := 1; c < 3; c++ {
+		if probs[c] > probs[best] {
+			best = c
+		}
+	}
+	if probs[best] >= unsure {
+		return Labels[best], SourceModel
+	}
+	return lexical, SourceLexicon
+}
+
+// Labels are the sentiment labels in model class order.
+var Labels = [3]string{Negative, Neutral, Positive}
+
+// combine applies Decide when a model serves the document's language. With
+// the model's label the score is P(positive) - P(negative); with the
+// lexicons' label their score stands. Confidence is the model's calibrated
+// probability of the final label either way. Hits, clause scores and
+// markers stay the lexicons': they are the evidence and drive aspect
+// polarity.
 func (s *Scorer) combine(d *segment.Doc, res *Result) {
 	res.Source = SourceLexicon
 	res.Lexical.Label, res.Lexical.Score = res.Label, res.Score
@@ -91,23 +105,25 @@ func (s *Scorer) combine(d *segment.Doc, res *Result) {
 	}
 	buf := featurePool.Get().(*[]models.Feature)
 	*buf = Features(d, *res, (*buf)[:0])
-	var probs [8]float64
-	p := m.Predict(*buf, probs[:0])
+	var raw [8]float64
+	p := m.Predict(*buf, raw[:0])
 	featurePool.Put(buf)
-	prob := func(label string) float64 { return p[m.Class(label)] }
-	label := Negative
-	for _, l := range []string{Neutral, Positive} {
-		if prob(l) > prob(label) {
-			label = l
+	var probs [3]float64
+	for c, l := range Labels {
+		probs[c] = p[m.Class(l)]
+	}
+	unsure := m.Unsure
+	if s.unsure != nil {
+		unsure = *s.unsure
+	}
+	label, source := Decide(probs, res.Label, unsure)
+	if source == SourceModel {
+		res.Score = Round(probs[2] - probs[0])
+	}
+	res.Label, res.Source = label, source
+	for c, l := range Labels {
+		if l == label {
+			res.Confidence = Round(probs[c])
 		}
-	}
-	res.Source = SourceModel
-	if res.Label != Neutral && (label == res.Label || prob(label) >= s.unsure) {
-		res.Label, res.Score = label, Round(prob(Positive)-prob(Negative))
-	}
-	if res.Label == label {
-		res.Confidence = Round(prob(label))
-	} else {
-		res.Confidence = Round(1 - prob(label))
 	}
 }

@@ -85,7 +85,7 @@ type Scorer struct {
 	contrast      map[string]float64 // connective -> weight of the clause it opens
 	concession    map[string]float64
 	models        map[string]*models.Linear // document model per language
-	unsure        float64                   // model confidence below which lexical neutrality wins
+	unsure        *float64                  // overrides the models' own Unsure when set
 	modelsVersion string
 }
 
@@ -108,7 +108,7 @@ func WithNeutralBand(doc, aspect float64) Option {
 
 // New builds a scorer from the sentiment terms and modifiers of set.
 func New(seg *segment.Segmenter, set *lexicons.Set, opts ...Option) *Scorer {
-	s := &Scorer{band: 0.15, aspectBand: 0.1, contrast: map[string]float64{}, concession: map[string]float64{}, unsure: 0.7}
+	s := &Scorer{band: 0.15, aspectBand: 0.1, contrast: map[string]float64{}, concession: map[string]float64{}}
 	for _, o := range opts {
 		o(s)
 	}

@@ -18,11 +18,13 @@ func newTrainCmd() *cobra.Command {
 	c := &cobra.Command{
 		Use:   "train --datasets DIR --out DIR",
 		Short: "Train the sentiment and topic models from the public corpora and write them with their model card",
-		Long: `Reads the labelled corpora of ../shared/datasets, deduplicates them, splits them by a
-hash of the text, trains a sentiment and a topic model per language with a fixed
-seed, and writes sentiment-<lang>.vml.gz, topics-<lang>.vml.gz, metrics.json and
-README.md (the model card) to --out.
-It prints held-out, cross-validated and leave-one-category-out figures.
+		Long: `Reads the labelled corpora of ../shared/datasets, deduplicates them, trains a
+sentiment and a topic model per language with a fixed seed, and writes
+sentiment-<lang>.vml.gz, topics-<lang>.vml.gz, metrics.json and README.md (the
+model card) to --out.
+Models are measured by leaving one corpus out: each corpus is scored by a model
+trained on the others; research-only corpora are never trained on. It prints
+the per-corpus figures and the model-lexicon rule it chose.
 The same data, seed and lexicons give byte-identical models.`,
 		Example: `  vocal train --datasets ../shared/datasets --out models/data`,
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -71,5 +73,6 @@ The same data, seed and lexicons give byte-identical models.`,
 	f.IntVar(&zhBits, "zh-bits", 20, "log2 of the zh model's hashed feature buckets")
 	f.IntVar(&enBits, "en-bits", 18, "log2 of the en model's hashed feature buckets")
 	f.StringSliceVar(&langs, "lang", nil, "train only these languages (zh, en)")
+	f.BoolVar(&cfg.Balance, "balance", true, "weigh each source by sqrt(mean source size / its size) per item")
 	return c
 }

@@ -28,7 +28,7 @@ type Config struct {
 	TimeField         string               `yaml:"time_field"`           // partitions records by this field's day
 	BatchRows         int                  `yaml:"batch_rows"`           // rows per Arrow batch / Parquet row group
 	Models            string               `yaml:"models"`               // "" embedded, "none" lexicons only, or a directory of model files
-	ModelUnsure       float64              `yaml:"model_unsure"`         // model confidence below which the lexicons' polar label stands
+	ModelUnsure       *float64             `yaml:"model_unsure"`         // model confidence below which the lexicons' label stands; unset: each model's own
 	TopicModelMinProb float64              `yaml:"topic_model_min_prob"` // topic model probability that adds a mention in a clause without a cue
 	Alerts            alert.Config         `yaml:"alerts"`               // alert rules and routes (run and stream)
 	RootCause         rootcause.Config     `yaml:"rootcause"`            // scores join, drivers, trends, key_drivers tables (run)
@@ -38,7 +38,7 @@ type Config struct {
 
 // DefaultConfig returns every default.
 func DefaultConfig() Config {
-	return Config{Input: pipeline.DefaultInputConfig(), NeutralBand: 0.15, AspectBand: 0.1, TimeField: "created_at", BatchRows: 8192, ModelUnsure: 0.7,
+	return Config{Input: pipeline.DefaultInputConfig(), NeutralBand: 0.15, AspectBand: 0.1, TimeField: "created_at", BatchRows: 8192,
 		TopicModelMinProb: pipeline.DefaultTopicMinProb,
 		RootCause:         rootcause.DefaultConfig(), LLM: llm.DefaultConfig()}
 }
@@ -54,8 +54,11 @@ func (c Config) Validate() error {
 	if c.NeutralBand < 0 || c.NeutralBand >= 1 || c.AspectBand < 0 || c.AspectBand >= 1 {
 		return fmt.Errorf("neutral_band %v, aspect_neutral_band %v: want [0, 1)", c.NeutralBand, c.AspectBand)
 	}
-	if c.ModelUnsure < 0 || c.ModelUnsure > 1 || c.TopicModelMinProb < 0 || c.TopicModelMinProb > 1 {
-		return fmt.Errorf("model_unsure %v, topic_model_min_prob %v: want [0, 1]", c.ModelUnsure, c.TopicModelMinProb)
+	if u := c.ModelUnsure; u != nil && (*u < 0 || *u > 1) {
+		return fmt.Errorf("model_unsure %v: want [0, 1]", *u)
+	}
+	if c.TopicModelMinProb < 0 || c.TopicModelMinProb > 1 {
+		return fmt.Errorf("topic_model_min_prob %v: want [0, 1]", c.TopicModelMinProb)
 	}
 	if c.BatchRows < 1 {
 		return fmt.Errorf("batch_rows %d: want at least 1", c.BatchRows)
@@ -154,8 +157,11 @@ func analyzer(cfg Config) (*pipeline.Analyzer, error) {
 	if err != nil {
 		return nil, err
 	}
-	return pipeline.NewAnalyzerWithModels(set, ms, cfg.TopicModelMinProb,
-		sentiment.WithNeutralBand(cfg.NeutralBand, cfg.AspectBand), sentiment.WithUnsure(cfg.ModelUnsure))
+	opts := []sentiment.Option{sentiment.WithNeutralBand(cfg.NeutralBand, cfg.AspectBand)}
+	if cfg.ModelUnsure != nil {
+		opts = append(opts, sentiment.WithUnsure(*cfg.ModelUnsure))
+	}
+	return pipeline.NewAnalyzerWithModels(set, ms, cfg.TopicModelMinProb, opts...)
 }
 
 // loadModels returns the models named by the models setting, nil for "none".

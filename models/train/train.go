@@ -6,13 +6,14 @@
 package train
 
 import (
+	"errors"
 	"fmt"
 	"hash/fnv"
 	"io"
+	"math"
 	"os"
 	"path/filepath"
 	"runtime"
-	"sort"
 	"sync"
 	"time"
 
@@ -33,13 +34,16 @@ type Config struct {
 	Lexicons *lexicons.Set    // lexicons the features are computed with
 	Log      io.Writer        // progress lines; nil discards
 	Only     map[string]bool  // languages to train (nil: all)
+	Balance  bool             // weigh sources by sqrt(mean size / size) per item
 }
 
-// Corpus is one language's labelled items with their features.
+// corpus is one language's labelled items with their features and the
+// lexicon scorer's own label.
 type corpus struct {
 	lang     string
 	items    []Item
 	feats    [][]models.Feature
+	lexLabel []string
 	lexScore []float64
 }
 
@@ -60,7 +64,7 @@ func Run(cfg Config) (*Report, error) {
 			continue
 		}
 		start := time.Now()
-		items, err := load(cfg.Datasets, lang)
+		items, err := loadSentiment(cfg.Datasets, lang)
 		if err != nil {
 			return nil, err
 		}
@@ -68,12 +72,7 @@ func Run(cfg Config) (*Report, error) {
 		featurize(c, seg, scorer)
 		fmt.Fprintf(cfg.Log, "%s: %d items featurized in %s\n", lang, len(items), time.Since(start).Round(time.Millisecond))
 		t := &trainer{cfg: cfg, c: c, rep: rep}
-		var m *models.Linear
-		if lang == "zh" {
-			m, err = t.zh()
-		} else {
-			m, err = t.en()
-		}
+		m, err := t.sentiment()
 		if err != nil {
 			return nil, err
 		}
@@ -92,41 +91,10 @@ func Run(cfg Config) (*Report, error) {
 	return rep, rep.write(cfg.Out)
 }
 
-func load(dir, lang string) ([]Item, error) {
-	var all []Item
-	add := func(items []Item, err error) error {
-		all = append(all, items...)
-		return err
-	}
-	p := func(parts ...string) string { return filepath.Join(append([]string{dir}, parts...)...) }
-	var errs []error
-	if lang == "zh" {
-		errs = append(errs,
-			add(Shopping(p("online_shopping_10_cats.csv"))),
-			add(Weibo(p("weibo_senti_subset.csv"))),
-			add(Zhijiang(p("zhijiang2019"))))
-	} else {
-		for _, s := range []string{"amazon_cells", "yelp", "imdb"} {
-			errs = append(errs, add(UCI(p("uci_sentences", s+"_labelled.txt"), "uci-"+s)))
-		}
-		errs = append(errs,
-			add(SemEval(p("semeval", "Restaurants_Train.xml"), "semeval14-restaurants")),
-			add(SemEval(p("semeval", "ABSA16_Restaurants_Train_SB1_v2.xml"), "semeval16-restaurants")),
-			add(SemEval(p("semeval", "ABSA16_Laptops_Train_SB1_v2.xml"), "semeval16-laptops")),
-			add(SemEval(p("semeval", "MAMS_ACSA_train.xml"), "mams")),
-			add(TweetEval(p("tweeteval", "sentiment", "val_text.txt"), p("tweeteval", "sentiment", "val_labels.txt"))))
-	}
-	for _, err := range errs {
-		if err != nil {
-			return nil, fmt.Errorf("train: %w (is --datasets the ../shared/datasets directory?)", err)
-		}
-	}
-	return Dedupe(all), nil
-}
-
 func featurize(c *corpus, seg *segment.Segmenter, scorer *sentiment.Scorer) {
 	c.feats = make([][]models.Feature, len(c.items))
 	c.lexScore = make([]float64, len(c.items))
+	c.lexLabel = make([]string, len(c.items))
 	var wg sync.WaitGroup
 	workers := runtime.GOMAXPROCS(0)
 	for w := range workers {
@@ -137,7 +105,7 @@ func featurize(c *corpus, seg *segment.Segmenter, scorer *sentiment.Scorer) {
 				doc := seg.Segment(c.items[i].Text)
 				res := scorer.Score(doc)
 				c.feats[i] = sentiment.Features(doc, res, nil)
-				c.lexScore[i] = res.Score
+				c.lexScore[i], c.lexLabel[i] = res.Score, res.Label
 			}
 		}()
 	}
@@ -152,26 +120,40 @@ func bucket(text string, n uint32) uint32 {
 	return h.Sum32() % n
 }
 
-var sourceWeight = map[string]float32{"tweeteval": 3}
-
 type trainer struct {
 	cfg Config
 	c   *corpus
 	rep *Report
 }
 
-// fit trains on the items idx, holding 1/20 of them out to calibrate the
-// temperature.
-func (t *trainer) fit(idx []int) (*models.Linear, error) {
-	var fitSet, calib []models.Example
+// examples turns the items idx into training examples, holding 1/20 of them
+// out to calibrate the temperature. With Balance, each source weighs
+// sqrt(mean source size / its size) per item, so the largest corpora do not
+// set the class prior alone.
+func (t *trainer) examples(idx []int) (fit, calib []models.Example) {
+	size := map[string]int{}
 	for _, i := range idx {
-		ex := models.Example{Features: t.c.feats[i], Class: t.c.items[i].Label, Weight: sourceWeight[t.c.items[i].Source]}
-		if bucket(t.c.items[i].Text+"\x00calibration", 20) == 0 {
+		size[t.c.items[i].Source]++
+	}
+	mean := float64(len(idx)) / float64(max(len(size), 1))
+	for _, i := range idx {
+		it := t.c.items[i]
+		ex := models.Example{Features: t.c.feats[i], Class: it.Label}
+		if t.cfg.Balance {
+			ex.Weight = float32(math.Sqrt(mean / float64(size[it.Source])))
+		}
+		if bucket(it.Text+"\x00calibration", 20) == 0 {
 			calib = append(calib, ex)
 		} else {
-			fitSet = append(fitSet, ex)
+			fit = append(fit, ex)
 		}
 	}
+	return fit, calib
+}
+
+// fit trains and calibrates a sentiment model on the items idx.
+func (t *trainer) fit(idx []int) (*models.Linear, error) {
+	fitSet, calib := t.examples(idx)
 	h := models.Header{Name: "sentiment-" + t.c.lang, Version: t.cfg.Version, Classes: Classes,
 		Buckets: t.cfg.Buckets[t.c.lang], Features: sentiment.FeatureSet}
 	m, err := models.Fit(h, fitSet, t.cfg.Fit)
@@ -197,162 +179,263 @@ func (t *trainer) fitAll(sets [][]int) ([]*models.Linear, error) {
 		}()
 	}
 	wg.Wait()
-	for _, err := range errs {
-		if err != nil {
-			return nil, err
+	return out, errors.Join(errs...)
+}
+
+// unsureGrid are the values of the model-lexicon rule the protocol compares.
+var unsureGrid = []float64{0, 0.4, 0.45, 0.5, 0.55, 0.6, 0.65, 0.7, 0.8, 0.9}
+
+// sentiment runs the leave-one-corpus-out protocol and returns the shipped
+// model. The shipped model trains on every source that may ship; each of
+// those sources is scored by a model trained on the others, and research
+// sources (never trained on) by the shipped model. The model-lexicon rule
+// (Decide's unsure) is the value of unsureGrid with the best mean accuracy
+// over the sources, stored in the shipped model.
+func (t *trainer) sentiment() (*models.Linear, error) {
+	var names []string
+	bySource := map[string][]int{}
+	var shippable []int
+	for i, it := range t.c.items {
+		if bySource[it.Source] == nil {
+			names = append(names, it.Source)
+		}
+		bySource[it.Source] = append(bySource[it.Source], i)
+		if !sourceNamed(it.Source).research {
+			shippable = append(shippable, i)
 		}
 	}
-	return out, nil
-}
-
-// select returns the indices of items for which keep is true.
-func (t *trainer) pick(keep func(it *Item) bool) []int {
-	var idx []int
-	for i := range t.c.items {
-		if keep(&t.c.items[i]) {
-			idx = append(idx, i)
+	sets := [][]int{shippable}
+	heldOut := map[string]int{}
+	for _, name := range names {
+		if sourceNamed(name).research {
+			continue
 		}
-	}
-	return idx
-}
-
-// testSplit is the held-out tenth of a corpus.
-func testSplit(it *Item) bool { return bucket(it.Text, 10) == 0 }
-
-func (t *trainer) zh() (*models.Linear, error) {
-	shoppingTest := func(it *Item) bool { return it.Source == "shopping" && testSplit(it) }
-	weiboFold := func(it *Item) uint32 { return bucket(it.Text, 5) }
-	sets := [][]int{t.pick(func(it *Item) bool { return !shoppingTest(it) })}
-	for k := range uint32(5) {
-		sets = append(sets, t.pick(func(it *Item) bool {
-			return !shoppingTest(it) && (it.Source != "weibo" || weiboFold(it) != k)
-		}))
-	}
-	cats := t.groups()
-	for _, cat := range cats {
-		sets = append(sets, t.pick(func(it *Item) bool { return it.Group != cat && !shoppingTest(it) }))
-	}
-	fits, err := t.fitAll(sets)
-	if err != nil {
-		return nil, err
-	}
-	shipped := fits[0]
-	t.score("zh.shopping_test", shipped, t.pick(shoppingTest), false)
-	var weibo []evalPair
-	for k := range uint32(5) {
-		for _, i := range t.pick(func(it *Item) bool { return it.Source == "weibo" && weiboFold(it) == k }) {
-			weibo = append(weibo, evalPair{fits[1+k], i})
-		}
-	}
-	t.scorePairs("zh.weibo_cv5", weibo, false)
-	var accs []float64
-	for j, cat := range cats {
-		a := t.score("zh.loco."+cat, fits[6+j], t.pick(func(it *Item) bool { return it.Group == cat }), false)
-		accs = append(accs, a)
-	}
-	mean, worst := 0.0, 1.0
-	for _, a := range accs {
-		mean += a / float64(len(accs))
-		worst = min(worst, a)
-	}
-	t.rep.Figures["zh.loco_mean"], t.rep.Figures["zh.loco_worst"] = mean, worst
-	shipped.Metrics = t.rep.subset("zh.")
-	return shipped, nil
-}
-
-func (t *trainer) en() (*models.Linear, error) {
-	uci := []string{"uci-amazon_cells", "uci-yelp", "uci-imdb"}
-	sets := [][]int{t.pick(func(*Item) bool { return true })}
-	for _, s := range uci {
-		sets = append(sets, t.pick(func(it *Item) bool { return it.Source != s }))
-	}
-	tweetFold := func(it *Item) uint32 { return bucket(it.Text, 5) }
-	for k := range uint32(5) {
-		sets = append(sets, t.pick(func(it *Item) bool { return it.Source != "tweeteval" || tweetFold(it) != k }))
-	}
-	fits, err := t.fitAll(sets)
-	if err != nil {
-		return nil, err
-	}
-	for j, s := range uci {
-		t.score("en."+s+"_heldout", fits[1+j], t.pick(func(it *Item) bool { return it.Source == s }), false)
-	}
-	var tweets []evalPair
-	for k := range uint32(5) {
-		for _, i := range t.pick(func(it *Item) bool { return it.Source == "tweeteval" && tweetFold(it) == k }) {
-			tweets = append(tweets, evalPair{fits[4+k], i})
-		}
-	}
-	t.scorePairs("en.tweeteval_cv5", tweets, true)
-	shipped := fits[0]
-	shipped.Metrics = t.rep.subset("en.")
-	return shipped, nil
-}
-
-func (t *trainer) groups() []string {
-	seen := map[string]bool{}
-	for _, it := range t.c.items {
-		if it.Group != "" {
-			seen[it.Group] = true
-		}
-	}
-	var out []string
-	for g := range seen {
-		out = append(out, g)
-	}
-	sort.Strings(out)
-	return out
-}
-
-type evalPair struct {
-	m *models.Linear
-	i int
-}
-
-func (t *trainer) score(name string, m *models.Linear, idx []int, threeClass bool) float64 {
-	pairs := make([]evalPair, len(idx))
-	for k, i := range idx {
-		pairs[k] = evalPair{m, i}
-	}
-	return t.scorePairs(name, pairs, threeClass)
-}
-
-// scorePairs records, for binary sets, the model's accuracy choosing between
-// negative and positive, and the lexicon's (sign of its score) beside it; for
-// three-class sets, accuracy and macro-F1 over the three classes.
-func (t *trainer) scorePairs(name string, pairs []evalPair, threeClass bool) float64 {
-	var conf [3][3]int
-	lexOK := 0
-	for _, p := range pairs {
-		it := t.c.items[p.i]
-		probs := p.m.Predict(t.c.feats[p.i], nil)
-		pred := Negative
-		if threeClass {
-			for c := range probs {
-				if probs[c] > probs[pred] {
-					pred = c
-				}
+		heldOut[name] = len(sets)
+		var idx []int
+		for _, i := range shippable {
+			if t.c.items[i].Source != name {
+				idx = append(idx, i)
 			}
-		} else if probs[Positive] > probs[Negative] {
-			pred = Positive
 		}
-		conf[it.Label][pred]++
-		if s := t.c.lexScore[p.i]; s != 0 && (s > 0) == (it.Label == Positive) {
-			lexOK++
+		sets = append(sets, idx)
+	}
+	t.rep.Figures[t.c.lang+".trained_n"] = float64(len(shippable))
+	fits, err := t.fitAll(sets)
+	if err != nil {
+		return nil, err
+	}
+	probs := make([][3]float64, len(t.c.items))
+	for i, it := range t.c.items {
+		m := fits[0]
+		if j, ok := heldOut[it.Source]; ok {
+			m = fits[j]
+		}
+		p := m.Predict(t.c.feats[i], nil)
+		probs[i] = [3]float64{p[Negative], p[Neutral], p[Positive]}
+	}
+	ev := &protocol{t: t, names: names, bySource: bySource, probs: probs}
+	unsure := ev.choose()
+	ev.record(unsure)
+	shipped := fits[0]
+	shipped.Unsure = unsure
+	shipped.Metrics = t.rep.subset(t.c.lang + ".")
+	return shipped, nil
+}
+
+// protocol scores labelling rules on the held-out predictions.
+type protocol struct {
+	t        *trainer
+	names    []string
+	bySource map[string][]int
+	probs    [][3]float64
+}
+
+// rule labels item i.
+type rule func(i int) int
+
+func (p *protocol) decide(unsure float64) rule {
+	return func(i int) int {
+		l, _ := sentiment.Decide(p.probs[i], p.t.c.lexLabel[i], unsure)
+		return sentimentClass[l]
+	}
+}
+
+func (p *protocol) lexicon(i int) int { return sentimentClass[p.t.c.lexLabel[i]] }
+
+// previous is version 1's rule: the lexicons decide neutrality, and a
+// polar text takes the model's class when it agrees or has probability 0.7.
+func (p *protocol) previous(i int) int {
+	lex, model := p.lexicon(i), argmax(p.probs[i])
+	if lex != Neutral && (model == lex || p.probs[i][model] >= 0.7) {
+		return model
+	}
+	return lex
+}
+
+// score is a rule's accuracy (sign accuracy on binary sources) and macro-F1
+// over the items idx.
+func (p *protocol) score(r rule, idx []int) (acc, f1 float64) {
+	var conf [3][3]int
+	for _, i := range idx {
+		conf[p.t.c.items[i].Label][r(i)]++
+	}
+	return float64(conf[0][0]+conf[1][1]+conf[2][2]) / float64(max(len(idx), 1)), macroF1(conf)
+}
+
+// mean is a rule's mean and worst accuracy over the sources.
+func (p *protocol) mean(r rule, binary bool) (mean, worst float64) {
+	n := 0
+	worst = 1
+	for _, name := range p.names {
+		if sourceNamed(name).binary != binary {
+			continue
+		}
+		acc, _ := p.score(r, p.bySource[name])
+		mean += acc
+		worst = min(worst, acc)
+		n++
+	}
+	if n == 0 {
+		return 0, 0
+	}
+	return mean / float64(n), worst
+}
+
+// choose returns the unsure value whose rule has the best mean accuracy
+// over all sources (three-class and binary alike), logging the grid.
+func (p *protocol) choose() float64 {
+	best, bestScore := 0.0, -1.0
+	lang := p.t.c.lang
+	for _, u := range unsureGrid {
+		m3, w3 := p.mean(p.decide(u), false)
+		m2, w2 := p.mean(p.decide(u), true)
+		all := p.overall(p.decide(u))
+		p.t.rep.Figures[fmt.Sprintf("%s.rule.unsure_%.2f.mean_acc", lang, u)] = all
+		fmt.Fprintf(p.t.cfg.Log, "  %s unsure %.2f: 3-class mean %.4f worst %.4f, binary mean %.4f worst %.4f, all %.4f\n",
+			lang, u, m3, w3, m2, w2, all)
+		if all > bestScore {
+			best, bestScore = u, all
 		}
 	}
-	n := len(pairs)
-	acc := float64(conf[0][0]+conf[1][1]+conf[2][2]) / float64(max(n, 1))
-	t.rep.Figures[name+".n"] = float64(n)
-	t.rep.Figures[name+".acc"] = acc
-	if threeClass {
-		t.rep.Figures[name+".macro_f1"] = macroF1(conf)
-		fmt.Fprintf(t.cfg.Log, "  %s confusion (rows gold neg/neu/pos, columns predicted): %v\n", name, conf)
-	} else {
-		t.rep.Figures[name+".lexicon_acc"] = float64(lexOK) / float64(max(n, 1))
+	for name, r := range map[string]rule{"lexicon": p.lexicon, "previous": p.previous} {
+		p.t.rep.Figures[lang+".rule."+name+".mean_acc"] = p.overall(r)
 	}
-	fmt.Fprintf(t.cfg.Log, "  %-40s n=%-6d acc=%.4f\n", name, n, acc)
-	return acc
+	return best
+}
+
+// overall is a rule's mean accuracy over every source.
+func (p *protocol) overall(r rule) float64 {
+	sum := 0.0
+	for _, name := range p.names {
+		acc, _ := p.score(r, p.bySource[name])
+		sum += acc
+	}
+	return sum / float64(max(len(p.names), 1))
+}
+
+// record writes the per-source figures of the chosen rule, the model alone,
+// the lexicons alone and the previous rule, with the model's calibration
+// error, and the per-domain accuracy of the chosen rule.
+func (p *protocol) record(unsure float64) {
+	lang := p.t.c.lang
+	fig := p.t.rep.Figures
+	chosen := p.decide(unsure)
+	model := func(i int) int { return argmax(p.probs[i]) }
+	for _, name := range p.names {
+		idx := p.bySource[name]
+		key := lang + ".loco." + name + "."
+		fig[key+"n"] = float64(len(idx))
+		acc, f1 := p.score(chosen, idx)
+		fig[key+"acc"] = acc
+		fig[key+"model_acc"], _ = p.score(model, idx)
+		fig[key+"lexicon_acc"], _ = p.score(p.lexicon, idx)
+		fig[key+"previous_acc"], _ = p.score(p.previous, idx)
+		if sourceNamed(name).binary {
+			fig[key+"sign_acc"] = p.sign(idx)
+		} else {
+			fig[key+"macro_f1"] = f1
+			fig[key+"ece"] = p.ece(idx)
+		}
+		groups := map[string][]int{}
+		for _, i := range idx {
+			if g := p.t.c.items[i].Group; g != "" {
+				groups[g] = append(groups[g], i)
+			}
+		}
+		if len(groups) > 1 {
+			for g, gi := range groups {
+				fig[key+"domain."+g+".acc"], _ = p.score(chosen, gi)
+			}
+		}
+		fmt.Fprintf(p.t.cfg.Log, "  %-40s n=%-6d acc=%.4f model=%.4f lexicon=%.4f previous=%.4f\n",
+			key, len(idx), acc, fig[key+"model_acc"], fig[key+"lexicon_acc"], fig[key+"previous_acc"])
+	}
+	for _, binary := range []bool{false, true} {
+		kind := "three_class"
+		if binary {
+			kind = "binary"
+		}
+		fig[lang+".loco."+kind+"_mean_acc"], fig[lang+".loco."+kind+"_worst_acc"] = p.mean(chosen, binary)
+		fig[lang+".loco."+kind+"_previous_mean_acc"], _ = p.mean(p.previous, binary)
+	}
+	sum, worst, n := 0.0, 1.0, 0
+	for _, name := range p.names {
+		if sourceNamed(name).binary {
+			acc := p.sign(p.bySource[name])
+			sum, worst, n = sum+acc, min(worst, acc), n+1
+		}
+	}
+	if n > 0 {
+		fig[lang+".loco.binary_sign_mean_acc"], fig[lang+".loco.binary_sign_worst_acc"] = sum/float64(n), worst
+	}
+	fig[lang+".unsure"] = unsure
+}
+
+// sign is the accuracy over the items idx of a negative/positive source
+// when the model only chooses between the two (P(positive) > P(negative)),
+// as a binary sentiment classifier is measured.
+func (p *protocol) sign(idx []int) float64 {
+	hit := 0
+	for _, i := range idx {
+		pos := p.probs[i][Positive] > p.probs[i][Negative]
+		if pos == (p.t.c.items[i].Label == Positive) {
+			hit++
+		}
+	}
+	return float64(hit) / float64(max(len(idx), 1))
+}
+
+// ece is the expected calibration error of the model's most probable class
+// over the items idx, in 10 equal-width bins of its probability.
+func (p *protocol) ece(idx []int) float64 {
+	var n, hit [10]int
+	var conf [10]float64
+	for _, i := range idx {
+		c := argmax(p.probs[i])
+		b := min(int(p.probs[i][c]*10), 9)
+		n[b]++
+		conf[b] += p.probs[i][c]
+		if c == p.t.c.items[i].Label {
+			hit[b]++
+		}
+	}
+	e := 0.0
+	for b := range 10 {
+		if n[b] > 0 {
+			e += math.Abs(float64(hit[b])-conf[b]) / float64(len(idx))
+		}
+	}
+	return e
+}
+
+func argmax(p [3]float64) int {
+	best := 0
+	for c := 1; c < 3; c++ {
+		if p[c] > p[best] {
+			best = c
+		}
+	}
+	return best
 }
 
 func macroF1(conf [3][3]int) float64 {
