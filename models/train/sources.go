@@ -10,10 +10,10 @@ import (
 	"strings"
 )
 
-// A source is one labelled sentiment corpus and one fold of the
+// A source is one labelled corpus (sentiment or aspects) and one fold of the
 // leave-one-corpus-out protocol: the models are measured on it after
 // training on the other sources of their language.
-type source struct {
+type source[T any] struct {
 	name   string
 	lang   string // the model it feeds: zh (which also serves mixed text) or en
 	binary bool   // negative/positive labels only: scored by the sign, neutral counts wrong
@@ -21,14 +21,14 @@ type source struct {
 	// it is measured on, never trained into a shipped model.
 	research bool
 	path     []string // under the datasets directory
-	read     func(path, name string) ([]Item, error)
+	read     func(path, name string) ([]T, error)
 }
 
 // sources are the sentiment corpora of ../shared/datasets, in load order
 // (deduplication keeps a text's first occurrence). Left out: the Weibo
 // subset (contained in weibo_senti_100k) and the TweetEval validation set
 // (drawn from semeval_tweets_en).
-var sources = []source{
+var sources = []source[Item]{
 	{name: "smp2020_ewect_zh", lang: "zh", path: []string{"corpora", "smp2020_ewect_zh.jsonl"}, read: Corpus},
 	{name: "jd_laptop_sentiment_zh", lang: "zh", path: []string{"corpora", "jd_laptop_sentiment_zh.jsonl"}, read: Corpus},
 	{name: "m_absa_zh", lang: "zh", path: []string{"corpora", "m_absa_zh.jsonl"}, read: Corpus},
@@ -53,13 +53,30 @@ var sources = []source{
 	{name: "uci-imdb", lang: "en", binary: true, path: []string{"uci_sentences", "imdb_labelled.txt"}, read: UCI},
 }
 
-func sourceNamed(name string) *source {
-	for i := range sources {
-		if sources[i].name == name {
-			return &sources[i]
+// sourceNamed is the source called name in srcs.
+func sourceNamed[T any](srcs []source[T], name string) *source[T] {
+	for i := range srcs {
+		if srcs[i].name == name {
+			return &srcs[i]
 		}
 	}
 	return nil
+}
+
+// load reads the sources of lang from dir, in order.
+func load[T any](srcs []source[T], dir, lang string) ([]T, error) {
+	var all []T
+	for _, s := range srcs {
+		if s.lang != lang {
+			continue
+		}
+		items, err := s.read(filepath.Join(append([]string{dir}, s.path...)...), s.name)
+		if err != nil {
+			return nil, fmt.Errorf("train: %w (is --datasets the ../shared/datasets directory?)", err)
+		}
+		all = append(all, items...)
+	}
+	return all, nil
 }
 
 // corpusLine is the part of a normalised corpus line the readers use.
@@ -165,20 +182,4 @@ func CorpusAspects(path, name string) ([]AspectItem, error) {
 		return nil
 	})
 	return out, err
-}
-
-// loadSentiment reads the sources of lang from dir, deduplicated across them.
-func loadSentiment(dir, lang string) ([]Item, error) {
-	var all []Item
-	for _, s := range sources {
-		if s.lang != lang {
-			continue
-		}
-		items, err := s.read(filepath.Join(append([]string{dir}, s.path...)...), s.name)
-		if err != nil {
-			return nil, fmt.Errorf("train: %w (is --datasets the ../shared/datasets directory?)", err)
-		}
-		all = append(all, items...)
-	}
-	return Dedupe(all), nil
 }

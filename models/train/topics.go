@@ -2,7 +2,6 @@ package train
 
 import (
 	"fmt"
-	"path/filepath"
 
 	"github.com/vocal-dev/vocal/models"
 	"github.com/vocal-dev/vocal/segment"
@@ -22,17 +21,10 @@ type unit struct {
 	topics []int // indexes into TopicClasses, empty for none
 }
 
-// An aspectSource is one corpus of the topic models, read into items whose
-// Topics are default taxonomy keys. Research sources are measured, never
+// aspectSources are the corpora of the topic models, read into items whose
+// Topics are default taxonomy keys; research sources are measured, never
 // trained into a shipped model.
-type aspectSource struct {
-	name, lang string
-	research   bool
-	path       []string
-	read       func(path, name string) ([]AspectItem, error)
-}
-
-var aspectSources = []aspectSource{
+var aspectSources = []source[AspectItem]{
 	{name: "zhijiang", lang: "zh", path: []string{"zhijiang2019"}, read: func(p, _ string) ([]AspectItem, error) { return ZhijiangAspects(p) }},
 	{name: "m_absa_zh", lang: "zh", path: []string{"corpora", "m_absa_zh.jsonl"}, read: CorpusAspects},
 	{name: "jd_laptop_aspects_zh", lang: "zh", path: []string{"corpora", "jd_laptop_aspects_zh.jsonl"}, read: CorpusAspects},
@@ -41,30 +33,6 @@ var aspectSources = []aspectSource{
 	{name: "semeval14-restaurants", lang: "en", research: true, path: []string{"semeval", "Restaurants_Train.xml"}, read: SemEvalAspects},
 	{name: "semeval16-restaurants", lang: "en", research: true, path: []string{"semeval", "ABSA16_Restaurants_Train_SB1_v2.xml"}, read: SemEvalAspects},
 	{name: "semeval16-laptops", lang: "en", research: true, path: []string{"semeval", "ABSA16_Laptops_Train_SB1_v2.xml"}, read: SemEvalAspects},
-}
-
-func loadAspects(dir, lang string) ([]AspectItem, error) {
-	var all []AspectItem
-	for _, s := range aspectSources {
-		if s.lang != lang {
-			continue
-		}
-		items, err := s.read(filepath.Join(append([]string{dir}, s.path...)...), s.name)
-		if err != nil {
-			return nil, err
-		}
-		all = append(all, items...)
-	}
-	return all, nil
-}
-
-func aspectSourceNamed(name string) *aspectSource {
-	for i := range aspectSources {
-		if aspectSources[i].name == name {
-			return &aspectSources[i]
-		}
-	}
-	return nil
 }
 
 // topicUnits cuts aspect items into clause or sentence examples.
@@ -115,9 +83,9 @@ func containsInt(xs []int, x int) bool {
 // the shipped model. Figures are per-topic precision, recall and F1 at
 // probability 0.5, and the macro-F1 over the topics a source labels.
 func trainTopics(cfg Config, lang string, seg *segment.Segmenter, scorer *sentiment.Scorer, rep *Report) (*models.Linear, error) {
-	items, err := loadAspects(cfg.Datasets, lang)
+	items, err := load(aspectSources, cfg.Datasets, lang)
 	if err != nil {
-		return nil, fmt.Errorf("train: %w", err)
+		return nil, err
 	}
 	units := topicUnits(items, seg, scorer)
 	var names []string
@@ -131,7 +99,7 @@ func trainTopics(cfg Config, lang string, seg *segment.Segmenter, scorer *sentim
 	fit := func(without string) (*models.Linear, error) {
 		var fitSet, calib []models.Example
 		for _, u := range units {
-			if u.source == without || aspectSourceNamed(u.source).research {
+			if u.source == without || sourceNamed(aspectSources, u.source).research {
 				continue
 			}
 			dst := &fitSet
@@ -161,7 +129,7 @@ func trainTopics(cfg Config, lang string, seg *segment.Segmenter, scorer *sentim
 	sum := 0.0
 	for _, name := range names {
 		m := shipped
-		if !aspectSourceNamed(name).research {
+		if !sourceNamed(aspectSources, name).research {
 			if m, err = fit(name); err != nil {
 				return nil, err
 			}

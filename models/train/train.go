@@ -64,13 +64,13 @@ func Run(cfg Config) (*Report, error) {
 			continue
 		}
 		start := time.Now()
-		items, err := loadSentiment(cfg.Datasets, lang)
+		items, err := load(sources, cfg.Datasets, lang)
 		if err != nil {
 			return nil, err
 		}
-		c := &corpus{lang: lang, items: items}
+		c := &corpus{lang: lang, items: Dedupe(items)}
 		featurize(c, seg, scorer)
-		fmt.Fprintf(cfg.Log, "%s: %d items featurized in %s\n", lang, len(items), time.Since(start).Round(time.Millisecond))
+		fmt.Fprintf(cfg.Log, "%s: %d items featurized in %s\n", lang, len(c.items), time.Since(start).Round(time.Millisecond))
 		t := &trainer{cfg: cfg, c: c, rep: rep}
 		m, err := t.sentiment()
 		if err != nil {
@@ -200,14 +200,14 @@ func (t *trainer) sentiment() (*models.Linear, error) {
 			names = append(names, it.Source)
 		}
 		bySource[it.Source] = append(bySource[it.Source], i)
-		if !sourceNamed(it.Source).research {
+		if !sourceNamed(sources, it.Source).research {
 			shippable = append(shippable, i)
 		}
 	}
 	sets := [][]int{shippable}
 	heldOut := map[string]int{}
 	for _, name := range names {
-		if sourceNamed(name).research {
+		if sourceNamed(sources, name).research {
 			continue
 		}
 		heldOut[name] = len(sets)
@@ -282,17 +282,18 @@ func (p *protocol) score(r rule, idx []int) (acc, f1 float64) {
 	return float64(conf[0][0]+conf[1][1]+conf[2][2]) / float64(max(len(idx), 1)), macroF1(conf)
 }
 
-// mean is a rule's mean and worst accuracy over the sources.
-func (p *protocol) mean(r rule, binary bool) (mean, worst float64) {
+// mean is the mean and worst of acc over the binary or the three-class
+// sources.
+func (p *protocol) mean(binary bool, acc func(idx []int) float64) (mean, worst float64) {
 	n := 0
 	worst = 1
 	for _, name := range p.names {
-		if sourceNamed(name).binary != binary {
+		if sourceNamed(sources, name).binary != binary {
 			continue
 		}
-		acc, _ := p.score(r, p.bySource[name])
-		mean += acc
-		worst = min(worst, acc)
+		a := acc(p.bySource[name])
+		mean += a
+		worst = min(worst, a)
 		n++
 	}
 	if n == 0 {
@@ -301,15 +302,21 @@ func (p *protocol) mean(r rule, binary bool) (mean, worst float64) {
 	return mean / float64(n), worst
 }
 
+// accuracy is the accuracy of a rule, for mean.
+func (p *protocol) accuracy(r rule) func(idx []int) float64 {
+	return func(idx []int) float64 { acc, _ := p.score(r, idx); return acc }
+}
+
 // choose returns the unsure value whose rule has the best mean accuracy
 // over all sources (three-class and binary alike), logging the grid.
 func (p *protocol) choose() float64 {
 	best, bestScore := 0.0, -1.0
 	lang := p.t.c.lang
 	for _, u := range unsureGrid {
-		m3, w3 := p.mean(p.decide(u), false)
-		m2, w2 := p.mean(p.decide(u), true)
-		all := p.overall(p.decide(u))
+		r := p.decide(u)
+		m3, w3 := p.mean(false, p.accuracy(r))
+		m2, w2 := p.mean(true, p.accuracy(r))
+		all := p.overall(r)
 		p.t.rep.Figures[fmt.Sprintf("%s.rule.unsure_%.2f.mean_acc", lang, u)] = all
 		fmt.Fprintf(p.t.cfg.Log, "  %s unsure %.2f: 3-class mean %.4f worst %.4f, binary mean %.4f worst %.4f, all %.4f\n",
 			lang, u, m3, w3, m2, w2, all)
@@ -350,7 +357,7 @@ func (p *protocol) record(unsure float64) {
 		fig[key+"model_acc"], _ = p.score(model, idx)
 		fig[key+"lexicon_acc"], _ = p.score(p.lexicon, idx)
 		fig[key+"previous_acc"], _ = p.score(p.previous, idx)
-		if sourceNamed(name).binary {
+		if sourceNamed(sources, name).binary {
 			fig[key+"sign_acc"] = p.sign(idx)
 		} else {
 			fig[key+"macro_f1"] = f1
@@ -375,19 +382,10 @@ func (p *protocol) record(unsure float64) {
 		if binary {
 			kind = "binary"
 		}
-		fig[lang+".loco."+kind+"_mean_acc"], fig[lang+".loco."+kind+"_worst_acc"] = p.mean(chosen, binary)
-		fig[lang+".loco."+kind+"_previous_mean_acc"], _ = p.mean(p.previous, binary)
+		fig[lang+".loco."+kind+"_mean_acc"], fig[lang+".loco."+kind+"_worst_acc"] = p.mean(binary, p.accuracy(chosen))
+		fig[lang+".loco."+kind+"_previous_mean_acc"], _ = p.mean(binary, p.accuracy(p.previous))
 	}
-	sum, worst, n := 0.0, 1.0, 0
-	for _, name := range p.names {
-		if sourceNamed(name).binary {
-			acc := p.sign(p.bySource[name])
-			sum, worst, n = sum+acc, min(worst, acc), n+1
-		}
-	}
-	if n > 0 {
-		fig[lang+".loco.binary_sign_mean_acc"], fig[lang+".loco.binary_sign_worst_acc"] = sum/float64(n), worst
-	}
+	fig[lang+".loco.binary_sign_mean_acc"], fig[lang+".loco.binary_sign_worst_acc"] = p.mean(true, p.sign)
 	fig[lang+".unsure"] = unsure
 }
 
