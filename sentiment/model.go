@@ -72,16 +72,18 @@ var featurePool = sync.Pool{New: func() any { s := make([]models.Feature, 0, 512
 // neutral, positive) with the lexicons' label. The rule, chosen by the
 // leave-one-corpus-out protocol of vocal train (see the model card): the
 // model's most probable class stands when its probability reaches unsure;
-// below that the lexicons' label stands, neutral included. It returns the
-// label and who decided it (SourceModel or SourceLexicon).
-func Decide(probs [3]float64, lexical string, unsure float64) (label, source string) {
+// below that, and for an enquiry (Result.Enquiry: a question or request
+// without an attitude, which no training corpus labels), the lexicons'
+// label stands, neutral included. It returns the label and who decided it
+// (SourceModel or SourceLexicon).
+func Decide(probs [3]float64, lexical string, enquiry bool, unsure float64) (label, source string) {
 	best := 0
 	for c := 1; c < 3; c++ {
 		if probs[c] > probs[best] {
 			best = c
 		}
 	}
-	if probs[best] >= unsure {
+	if !enquiry && probs[best] >= unsure {
 		return Labels[best], SourceModel
 	}
 	return lexical, SourceLexicon
@@ -116,7 +118,7 @@ func (s *Scorer) combine(d *segment.Doc, res *Result) {
 	if s.unsure != nil {
 		unsure = *s.unsure
 	}
-	label, source := Decide(probs, res.Label, unsure)
+	label, source := Decide(probs, res.Label, res.Enquiry, unsure)
 	if source == SourceModel {
 		res.Score = Round(probs[2] - probs[0])
 	}

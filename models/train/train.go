@@ -44,7 +44,7 @@ type corpus struct {
 	items    []Item
 	feats    [][]models.Feature
 	lexLabel []string
-	lexScore []float64
+	enquiry  []bool
 }
 
 // Run trains and measures every model and writes them to cfg.Out.
@@ -93,8 +93,8 @@ func Run(cfg Config) (*Report, error) {
 
 func featurize(c *corpus, seg *segment.Segmenter, scorer *sentiment.Scorer) {
 	c.feats = make([][]models.Feature, len(c.items))
-	c.lexScore = make([]float64, len(c.items))
 	c.lexLabel = make([]string, len(c.items))
+	c.enquiry = make([]bool, len(c.items))
 	var wg sync.WaitGroup
 	workers := runtime.GOMAXPROCS(0)
 	for w := range workers {
@@ -105,7 +105,7 @@ func featurize(c *corpus, seg *segment.Segmenter, scorer *sentiment.Scorer) {
 				doc := seg.Segment(c.items[i].Text)
 				res := scorer.Score(doc)
 				c.feats[i] = sentiment.Features(doc, res, nil)
-				c.lexScore[i], c.lexLabel[i] = res.Score, res.Label
+				c.lexLabel[i], c.enquiry[i] = res.Label, res.Enquiry
 			}
 		}()
 	}
@@ -255,7 +255,7 @@ type rule func(i int) int
 
 func (p *protocol) decide(unsure float64) rule {
 	return func(i int) int {
-		l, _ := sentiment.Decide(p.probs[i], p.t.c.lexLabel[i], unsure)
+		l, _ := sentiment.Decide(p.probs[i], p.t.c.lexLabel[i], p.t.c.enquiry[i], unsure)
 		return sentimentClass[l]
 	}
 }
